@@ -1,0 +1,29 @@
+"""mmm-framework: fast, checked Bayesian Marketing Mix Modeling on JAX and NumPyro.
+
+The package follows the data flow: ``config`` (conventions) -> ``data`` (validated
+datasets) -> ``features`` (transforms) -> ``datasets`` (examples, simulation) -> modeling,
+diagnostics, results and optimization. The most used names are re-exported here.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from mmm.config import DataContractError, DataContractWarning, MappingError
+from mmm.data import ColumnMapper, MappingReport, MMMDataSet
+from mmm.datasets import load_example, simulate
+
+try:
+    __version__ = version("mmm-framework")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "__version__",
+    "MMMDataSet",
+    "ColumnMapper",
+    "MappingReport",
+    "DataContractError",
+    "DataContractWarning",
+    "MappingError",
+    "load_example",
+    "simulate",
+]

@@ -1,0 +1,49 @@
+"""Conventions of the library: column roles and names, the dataset contract, error types."""
+
+from mmm.config._contract import MIN_PERIODS, RECOMMENDED_PERIODS
+from mmm.config._errors import (
+    ContractRule,
+    DataContractError,
+    DataContractWarning,
+    MappingError,
+    Violation,
+)
+from mmm.config._naming import (
+    DATE_COLUMN,
+    NAME_PATTERN,
+    SEPARATOR,
+    ColumnName,
+    column_name,
+    column_name_problem,
+    is_valid_name,
+    parse_column,
+    to_snake_case,
+)
+from mmm.config._roles import Frequency, Role
+from mmm.config._schema import build_schema
+
+__all__ = [
+    # roles and frequencies
+    "Role",
+    "Frequency",
+    # naming convention
+    "DATE_COLUMN",
+    "NAME_PATTERN",
+    "SEPARATOR",
+    "ColumnName",
+    "column_name",
+    "column_name_problem",
+    "is_valid_name",
+    "parse_column",
+    "to_snake_case",
+    # contract
+    "MIN_PERIODS",
+    "RECOMMENDED_PERIODS",
+    "build_schema",
+    # errors
+    "ContractRule",
+    "DataContractError",
+    "DataContractWarning",
+    "MappingError",
+    "Violation",
+]

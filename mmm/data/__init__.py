@@ -1,0 +1,28 @@
+"""The data layer: validated datasets in the naming convention, and mapping raw data to it."""
+
+from mmm.data._arrays import ModelArrays
+from mmm.data._dataset import MMMDataSet
+from mmm.data._mapper import ColumnMapper
+from mmm.data._parsing import DATE_FORMATS, MISSING_MARKERS
+from mmm.data._report import (
+    Coercion,
+    Fill,
+    MappedColumn,
+    MappingReport,
+    MatchKind,
+    Normalization,
+)
+
+__all__ = [
+    "MMMDataSet",
+    "ModelArrays",
+    "ColumnMapper",
+    "MappingReport",
+    "MappedColumn",
+    "MatchKind",
+    "Coercion",
+    "Normalization",
+    "Fill",
+    "DATE_FORMATS",
+    "MISSING_MARKERS",
+]

@@ -1,0 +1,182 @@
+"""The ``mmm`` command line: exit codes and what it prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+
+import numpy as np
+import polars as pl
+import pytest
+import yaml
+
+from mmm.cli import main
+from mmm.datasets import example_names
+
+START = dt.date(2021, 1, 4)
+MAPPING = {"Week": "date", "Revenue": "kpi__revenue", "TV": "spend__tv", "Search": "spend__search"}
+
+
+def raw_frame(n: int = 110, seed: int = 0) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pl.DataFrame(
+        {
+            "Week": [(START + dt.timedelta(weeks=i)).strftime("%d/%m/%Y") for i in range(n)],
+            "Revenue": rng.uniform(1_000.0, 2_000.0, n).round(2),
+            "TV": rng.uniform(0.0, 100.0, n).round(2),
+            "Search": rng.uniform(0.0, 50.0, n).round(2),
+            "Notes": ["ok"] * n,
+        }
+    )
+
+
+def write(tmp_path: pathlib.Path, frame: pl.DataFrame, mapping: object = MAPPING) -> list[str]:
+    data = tmp_path / "data.csv"
+    frame.write_csv(data)
+    spec = tmp_path / "mapping.yaml"
+    spec.write_text(yaml.safe_dump(mapping, sort_keys=False))
+    return [str(data), "--mapping", str(spec)]
+
+
+def test_validate_example(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--example", "pymc_marketing"]) == 0
+    out = capsys.readouterr().out
+    assert "Contract check of example 'pymc_marketing': PASSED\n" in out
+    assert "179 weekly periods" in out
+    assert "date_week -> date" in out
+    assert "t: a 0..178 time index" in out
+
+
+def test_validate_csv_with_yaml_mapping(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", *write(tmp_path, raw_frame())]) == 0
+    captured = capsys.readouterr()
+    assert f"Contract check of {tmp_path / 'data.csv'}: PASSED\n" in captured.out
+    assert "110 weekly periods, 2021-01-04 to" in captured.out
+    assert "channels: tv, search" in captured.out
+    assert "Notes: not in the mapping" in captured.out
+    assert "text -> Date with '%d/%m/%Y'" in captured.out
+    assert captured.err == ""
+
+
+def test_validate_short_csv_passes_with_warnings(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", *write(tmp_path, raw_frame(n=40))]) == 0
+    out = capsys.readouterr().out
+    assert "PASSED with warnings" in out
+    assert "fewer than the recommended 104" in out
+
+
+def test_validate_negative_spend_fails(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = raw_frame().with_columns(
+        pl.when(pl.int_range(pl.len()) == 7).then(-12.5).otherwise(pl.col("TV")).alias("TV")
+    )
+    assert main(["validate", *write(tmp_path, frame)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "FAILED" in captured.err
+    assert "'spend__tv'" in captured.err
+    assert "[raw column 'TV']" in captured.err
+    assert "row 7 (2021-02-22)" in captured.err
+    assert (START + dt.timedelta(weeks=7)).isoformat() == "2021-02-22"
+
+
+def test_validate_reports_every_problem(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = raw_frame().with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(None).otherwise(pl.col("Search")).alias("Search"),
+        pl.when(pl.int_range(pl.len()) == 5).then(-1.0).otherwise(pl.col("TV")).alias("TV"),
+    )
+    assert main(["validate", *write(tmp_path, frame)]) == 1
+    err = capsys.readouterr().err
+    assert "2 problems" in err
+    assert "'spend__search'" in err
+    assert "'spend__tv'" in err
+
+
+def test_convention_csv_needs_no_mapping(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = raw_frame().drop("Notes").rename(MAPPING)
+    path = tmp_path / "data.csv"
+    frame.write_csv(path)
+    assert main(["validate", str(path), "--date-format", "%d/%m/%Y"]) == 0
+    assert "PASSED" in capsys.readouterr().out
+
+
+def test_command_line_options_override_the_file(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = raw_frame().with_columns(
+        pl.col("Revenue").map_elements(lambda v: f"{v * 1000:,.2f}", return_dtype=pl.String)
+    )
+    args = write(tmp_path, frame, {"columns": MAPPING, "ignore": {"Notes": "free text"}})
+    assert main(["validate", *args]) == 1
+    assert "thousands_separator=','" in capsys.readouterr().err
+    assert main(["validate", *args, "--thousands-separator", ","]) == 0
+    out = capsys.readouterr().out
+    assert "Notes: free text" in out
+    assert "thousands separator ','" in out
+
+
+def test_invalid_mapping_file_fails(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = write(tmp_path, raw_frame(), {"columns": MAPPING, "colums": {}})
+    assert main(["validate", *args]) == 1
+    assert "'colums'" in capsys.readouterr().err
+
+
+def test_json_mapping(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.csv"
+    raw_frame().write_csv(data)
+    spec = tmp_path / "mapping.json"
+    spec.write_text(json.dumps(MAPPING))
+    assert main(["validate", str(data), "--mapping", str(spec)]) == 0
+    assert "PASSED" in capsys.readouterr().out
+
+
+def test_examples_lists_all(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples"]) == 0
+    out = capsys.readouterr().out
+    assert len(example_names()) == 3
+    for name in example_names():
+        assert f"{name}: " in out
+    assert out.count("source: ") == 3
+
+
+def test_missing_file(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.csv"
+    assert main(["validate", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert "no such file" in err
+    assert "nope.csv" in err
+
+
+def test_missing_mapping_file(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.csv"
+    raw_frame().write_csv(data)
+    assert main(["validate", str(data), "--mapping", str(tmp_path / "nope.yaml")]) == 2
+    assert "nope.yaml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate"],
+        ["validate", "--example", "nope"],
+        ["validate", "--example", "pymc_marketing", "--mapping", "m.yaml"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "usage: mmm" in capsys.readouterr().err
