@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from mmm.cli import main
+from mmm.data import ColumnMapper
 from mmm.datasets import example_names
 
 START = dt.date(2021, 1, 4)
@@ -180,3 +181,39 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
         main(argv)
     assert exit_info.value.code == 2
     assert "usage: mmm" in capsys.readouterr().err
+
+
+def test_csv_is_read_as_text_so_dot_thousands_are_not_decimals(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # European file: '1.200' is one thousand two hundred. A type-guessing CSV reader would
+    # turn it into the float 1.2 before the mapper could apply the thousands separator.
+    base = raw_frame()
+    tv = (base["TV"] * 1000).round(0).cast(pl.Int64)
+    frame = base.with_columns(
+        pl.col("Revenue").round(0).cast(pl.Int64),
+        pl.col("Search").round(0).cast(pl.Int64),
+        tv.map_elements(lambda v: f"{v:,}".replace(",", "."), return_dtype=pl.String).alias("TV"),
+    )
+    args = write(tmp_path, frame)
+    options = ["--thousands-separator", ".", "--decimal-separator", ","]
+    assert main(["validate", *args, *options]) == 0
+    assert "thousands separator '.'" in capsys.readouterr().out
+    from mmm.cli import _read_csv
+
+    mapper = ColumnMapper.from_file(args[2])
+    mapper = ColumnMapper(mapper.mapping, thousands_separator=".", decimal_separator=",")
+    ds, _ = mapper.build(_read_csv(pathlib.Path(args[0]), ","))
+    np.testing.assert_array_equal(ds.frame["spend__tv"].to_numpy(), tv.to_numpy())
+
+
+def test_semicolon_csv_needs_the_separator_option(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data.csv"
+    raw_frame().write_csv(data, separator=";")
+    spec = tmp_path / "mapping.yaml"
+    spec.write_text(yaml.safe_dump(MAPPING))
+    assert main(["validate", str(data), "--mapping", str(spec)]) == 1
+    assert "--separator ';'" in capsys.readouterr().err
+    assert main(["validate", str(data), "--mapping", str(spec), "--separator", ";"]) == 0

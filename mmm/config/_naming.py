@@ -73,17 +73,17 @@ def column_name(role: Role, name: str = "") -> str:
     """
     if role is Role.DATE:
         if name:
-            raise DataContractError(
-                f"the date column takes no name, got {name!r}; the column is just 'date'"
-            )
+            message = f"the date column takes no name, got {name!r}; the column is just 'date'"
+            raise DataContractError((Violation(ContractRule.INVALID_COLUMN_NAME, None, message),))
         return DATE_COLUMN
     if not is_valid_name(name):
         example = to_snake_case(name)
         hint = f" (e.g. {example!r})" if example else ""
-        raise DataContractError(
+        message = (
             f"{name!r} is not a valid {role.value} name: use lowercase letters, digits and "
             f"single underscores, starting with a letter{hint}"
         )
+        raise DataContractError((Violation(ContractRule.INVALID_COLUMN_NAME, None, message),))
     return f"{role.value}{SEPARATOR}{name}"
 
 

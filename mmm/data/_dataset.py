@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import polars as pl
@@ -230,14 +231,19 @@ class MMMDataSet:
 
         Args:
             dtype: floating dtype of the arrays; ``None`` uses JAX's default (float32, or
-                float64 when ``jax_enable_x64`` is on).
+                float64 when ``jax_enable_x64`` is on). float64 requires 64-bit mode.
 
         Returns:
             :class:`ModelArrays` with ``kpi (time,)``, ``spend (time, channel)``, ``media
             (time, media_channel)``, ``organic``, ``controls`` and ``events`` (``(time, 0)``
             when absent), in the dataset's units.
         """
-        dtype = dtype or jnp.zeros(()).dtype
+        dtype = jnp.dtype(dtype) if dtype is not None else jnp.zeros(()).dtype
+        if dtype == jnp.float64 and not jax.config.read("jax_enable_x64"):
+            raise ValueError(
+                "dtype=float64 needs JAX's 64-bit mode: call "
+                "jax.config.update('jax_enable_x64', True) first, or use float32"
+            )
         return ModelArrays(
             kpi=jnp.asarray(self._frame[self.kpi_column].to_numpy(), dtype=dtype),
             spend=self._matrix(Role.SPEND, self.channels, dtype),

@@ -38,9 +38,10 @@ def _pandas_to_polars(frame: Any) -> pl.DataFrame:
                 for name in duplicated
             ]
         )
-    index_names = [n for n in frame.index.names if n is not None]
-    if "date" in index_names and "date" not in columns:
-        frame = frame.reset_index(level="date")
+    index_names = [str(n) for n in frame.index.names if n is not None]
+    kept = [n for n in index_names if n not in columns]
+    if kept:  # a named index is data (often the dates): keep it as a column, never drop it
+        frame = frame.reset_index(level=kept)
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
     try:
@@ -71,7 +72,8 @@ def _pandas_column(frame: Any, name: str) -> pl.Series:
 def to_polars(frame: FrameLike) -> pl.DataFrame:
     """Convert an input frame to an eager polars DataFrame without changing its values.
 
-    pandas frames keep their column order; a ``date`` index is turned back into a column.
+    pandas frames keep their column order; a named index (e.g. ``date`` or ``Week``) becomes
+    a leading column so no data are lost.
     pandas is imported only when a pandas frame is passed.
 
     Raises:

@@ -186,8 +186,9 @@ def _hint(values: list[str], fmt: NumberFormat) -> str:
     joined = " ".join(values)
     if fmt.decimal_separator == "." and any(_DECIMAL_COMMA.match(v.strip()) for v in values):
         return "; if ',' is the decimal mark, pass decimal_separator=','"
-    if fmt.thousands_separator is None and "," in joined:
-        return "; if ',' separates thousands, pass thousands_separator=','"
+    grouping = "," if fmt.decimal_separator == "." else "."
+    if fmt.thousands_separator is None and grouping in joined:
+        return f"; if {grouping!r} separates thousands, pass thousands_separator={grouping!r}"
     if not fmt.strip_currency and _CURRENCY.search(joined):
         return "; to drop currency symbols, pass strip_currency=True"
     return ""

@@ -154,15 +154,15 @@ def _date_as_date(series: pl.Series) -> tuple[pl.Series | None, Violation | None
     if series.dtype == pl.Date:
         return series, None
     if isinstance(series.dtype, pl.Datetime):
-        times = series.dt.time().drop_nulls()
-        off_midnight = (times != dt.time(0)).arg_true().to_list()
+        off_midnight = (series.dt.time() != dt.time(0)).fill_null(False).arg_true().to_list()
         if not off_midnight:
             return series.dt.date(), None
+        days = [series.dt.date()[i] for i in off_midnight]
         message = (
-            f"column 'date' holds times of day ({describe_rows(off_midnight)} are not "
+            f"column 'date' holds times of day ({describe_rows(off_midnight, days)} are not "
             "midnight): it must hold dates; aggregate to periods and keep the period start date"
         )
-        return None, _violation(ContractRule.DATE_DTYPE, DATE_COLUMN, message, off_midnight)
+        return None, _violation(ContractRule.DATE_DTYPE, DATE_COLUMN, message, off_midnight, days)
     hint = (
         "parse it first (e.g. polars `str.to_date(format)`), or let ColumnMapper parse it "
         "with an explicit date_format"
@@ -320,8 +320,8 @@ def _check_usable(
                 _violation(
                     ContractRule.TOO_FEW_PERIODS,
                     DATE_COLUMN,
-                    f"the data have {n} period(s); an MMM needs {needed} to separate media "
-                    "from trend and seasonality (use a longer history)",
+                    f"column 'date' has {n} period(s); an MMM needs {needed} to separate "
+                    "media from trend and seasonality (use a longer history)",
                 )
             ]
         )
@@ -342,6 +342,11 @@ def _check_usable(
                     f"column {parsed.column!r} is zero in every period: the model cannot "
                     "learn anything about it; drop the column (and its spend/media partner)",
                 )
+            )
+        elif parsed.role in (Role.SPEND, Role.MEDIA, Role.ORGANIC) and constant:
+            warnings.append(
+                f"column {parsed.column!r} has the same value in every period: its effect "
+                "cannot be told apart from the baseline, so its ROI will come from the prior"
             )
         elif parsed.role is Role.EVENT and all_zero:
             warnings.append(

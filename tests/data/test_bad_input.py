@@ -126,6 +126,13 @@ def with_thousands(kit: Any) -> pl.DataFrame:
     )
 
 
+def with_european_thousands(kit: Any) -> pl.DataFrame:
+    def european(v: float) -> str:
+        return f"{v * 1000:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+    return kit.raw.with_columns(pl.col("Revenue").map_elements(european, return_dtype=pl.String))
+
+
 CONTRACT_CASES = [
     # dates
     Case(
@@ -475,6 +482,15 @@ MAPPER_CASES = [
         "kpi__revenue",
         row=0,
         text=("'Revenue'", "thousands_separator=','"),
+        error=MappingError,
+    ),
+    Case(
+        "european_thousands_without_separator",
+        mapped(raw=with_european_thousands, decimal_separator=","),
+        R.NUMERIC_PARSE,
+        "kpi__revenue",
+        row=0,
+        text=("thousands_separator='.'",),
         error=MappingError,
     ),
     Case(

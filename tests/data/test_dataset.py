@@ -80,12 +80,25 @@ def test_other_inputs_give_the_identical_dataset(
     assert other.frequency is Frequency.WEEKLY
 
 
-def test_pandas_date_index_not_named_date_is_not_used(valid_frame: pl.DataFrame) -> None:
+def test_pandas_named_index_is_kept_as_a_column(valid_frame: pl.DataFrame) -> None:
     pdf = valid_frame.to_pandas().set_index("date")
     pdf.index.name = "week"
     with pytest.raises(DataContractError) as err:
         MMMDataSet.from_frame(pdf)
-    assert err.value.rules == {ContractRule.MISSING_DATE}
+    # The index is not dropped: it comes back as column 'week', which is not a valid name,
+    # and there is no 'date' column.
+    assert err.value.rules == {ContractRule.MISSING_DATE, ContractRule.INVALID_COLUMN_NAME}
+    assert "'week'" in str(err.value)
+
+
+def test_pandas_named_index_can_be_mapped(valid_frame: pl.DataFrame) -> None:
+    from mmm.data import ColumnMapper
+
+    pdf = valid_frame.to_pandas().set_index("date")
+    pdf.index.name = "Week"
+    ds, report = ColumnMapper({"Week": "date"}).build(pdf)
+    assert ds == MMMDataSet.from_frame(valid_frame)
+    assert report.renames["Week"] == "date"
 
 
 def test_int_and_bool_columns_are_cast_exactly(valid_frame: pl.DataFrame) -> None:
