@@ -28,9 +28,10 @@ def _read_csv(path: pathlib.Path, separator: str) -> pl.DataFrame:
     try:
         frame = pl.read_csv(path, infer_schema=False, separator=separator)
     except pl.exceptions.PolarsError as err:
+        reason = str(err).splitlines()[0]
         raise MappingError(
-            f"could not read {path} as CSV with separator {separator!r} ({err}); "
-            "pass --separator ';' (or the file's separator)"
+            f"could not read {path} as CSV with separator {separator!r} ({reason}); "
+            "if the file uses another separator, pass it, e.g. --separator ';'"
         ) from None
     if frame.width == 1 and separator == "," and ";" in frame.columns[0]:
         raise MappingError(
@@ -98,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
         "validate",
         help="map a CSV to the naming convention and check the dataset contract",
         description="Map a CSV to the naming convention and check the dataset contract. "
-        "Exit code 0: valid; 1: the data break the contract (the errors say what to fix).",
+        "Exit code 0: valid; 1: the data break the contract (the errors say what to fix); "
+        "2: a file is missing or the arguments are wrong.",
     )
     source = validate.add_mutually_exclusive_group(required=True)
     source.add_argument("data", nargs="?", type=pathlib.Path, help="CSV file to validate")

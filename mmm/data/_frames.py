@@ -39,7 +39,20 @@ def _pandas_to_polars(frame: Any) -> pl.DataFrame:
             ]
         )
     index_names = [str(n) for n in frame.index.names if n is not None]
-    kept = [n for n in index_names if n not in columns]
+    clashing = [n for n in index_names if n in columns]
+    if clashing:
+        raise DataContractError(
+            [
+                Violation(
+                    ContractRule.DUPLICATE_COLUMN,
+                    name,
+                    f"the index and a column are both named {name!r}: rename one or drop "
+                    "the index (frame.reset_index(drop=True))",
+                )
+                for name in clashing
+            ]
+        )
+    kept = index_names
     if kept:  # a named index is data (often the dates): keep it as a column, never drop it
         frame = frame.reset_index(level=kept)
     frame = frame.copy()

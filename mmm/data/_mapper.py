@@ -331,7 +331,8 @@ class ColumnMapper:
                     converted, date_format = parse_dates(
                         series, raw=m.raw, date_format=self.date_format
                     )
-                    detail = f"text -> Date with {date_format!r}" if date_format else None
+                    kind = "Datetime" if "%H" in (date_format or "") else "Date"
+                    detail = f"text -> {kind} with {date_format!r}" if date_format else None
                 else:
                     converted, detail = parse_numbers(
                         series, raw=m.raw, column=m.target, fmt=number_format

@@ -57,12 +57,16 @@ def _shape(fmt: str) -> str:
 
 
 def _try_format(text: pl.Series, fmt: str, *, check_shape: bool = False) -> pl.Series:
-    """Parse with ``fmt``; times of day are kept (as ``Datetime``) so none is dropped."""
+    """Parse with ``fmt``; times of day are kept (as ``Datetime``) so none is dropped.
+
+    With ``check_shape`` (and a format made only of ``%Y %y %m %d %H %M %S``), text must
+    also have the format's exact shape, so ``%Y`` never reads a two-digit year.
+    """
     if "%H" in fmt:
         parsed = text.str.strptime(pl.Datetime, fmt, strict=False)
     else:
         parsed = text.str.strptime(pl.Date, fmt, strict=False)
-    if check_shape:
+    if check_shape and all(t in _TOKEN_PATTERNS for t in re.findall(r"%.", fmt)):
         fits = text.str.contains(_shape(fmt))
         parsed = pl.select(pl.when(fits).then(parsed).otherwise(None)).to_series()
     return parsed
@@ -108,7 +112,7 @@ def parse_dates(
         )
     text = series.str.strip_chars()
     if date_format is not None:
-        parsed = _try_format(text, date_format)
+        parsed = _try_format(text, date_format, check_shape=True)
         bad = _failed(parsed, text)
         if bad:
             raise MappingError(
@@ -182,6 +186,12 @@ class NumberFormat:
 _DECIMAL_COMMA = re.compile(r"^-?\d+,\d{1,2}$")
 
 
+def _grouping_pattern(fmt: NumberFormat) -> str:
+    """Regex of a number whose thousands separator splits digits in groups of three."""
+    sep, dec = re.escape(fmt.thousands_separator or ""), re.escape(fmt.decimal_separator)
+    return rf"^[-+]?\d{{1,3}}({sep}\d{{3}})+({dec}\d*)?$"
+
+
 def _hint(values: list[str], fmt: NumberFormat) -> str:
     joined = " ".join(values)
     if fmt.decimal_separator == "." and any(_DECIMAL_COMMA.match(v.strip()) for v in values):
@@ -216,6 +226,25 @@ def parse_numbers(
         text = text.str.replace_all(_CURRENCY.pattern, "").str.strip_chars()
         steps.append("currency symbols removed")
     if fmt.thousands_separator:
+        grouping = _grouping_pattern(fmt)
+        misgrouped = (
+            text.str.contains(fmt.thousands_separator, literal=True) & ~text.str.contains(grouping)
+        ).fill_null(False)
+        bad = misgrouped.arg_true().to_list()
+        if bad:
+            raise MappingError(
+                [
+                    Violation(
+                        ContractRule.NUMERIC_PARSE,
+                        column,
+                        f"column {column!r} (raw {raw!r}) has values whose "
+                        f"{fmt.thousands_separator!r} does not separate groups of three digits: "
+                        f"{_where('values', bad, series)}; check thousands_separator and "
+                        "decimal_separator",
+                        tuple(bad),
+                    )
+                ]
+            )
         text = text.str.replace_all(fmt.thousands_separator, "", literal=True)
         steps.append(f"thousands separator {fmt.thousands_separator!r} removed")
     if fmt.decimal_separator != ".":

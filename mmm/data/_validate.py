@@ -344,9 +344,14 @@ def _check_usable(
                 )
             )
         elif parsed.role in (Role.SPEND, Role.MEDIA, Role.ORGANIC) and constant:
+            consequence = (
+                "its ROI will come from the prior"
+                if parsed.role is not Role.ORGANIC
+                else "its estimate will come from the prior"
+            )
             warnings.append(
                 f"column {parsed.column!r} has the same value in every period: its effect "
-                "cannot be told apart from the baseline, so its ROI will come from the prior"
+                f"cannot be told apart from the baseline, so {consequence}"
             )
         elif parsed.role is Role.EVENT and all_zero:
             warnings.append(

@@ -98,3 +98,30 @@ def test_convention_named_column_can_be_ignored(valid_frame: pl.DataFrame) -> No
     ds, report = ColumnMapper(ignore={"control__price": "not trusted"}).build(valid_frame)
     assert "price" not in ds.controls
     assert report.unmapped["control__price"] == "not trusted"
+
+
+def test_thousands_separator_must_group_three_digits() -> None:
+    fmt = NumberFormat(thousands_separator=",")
+    parsed, _ = parse_numbers(
+        pl.Series(["1,234", "-1,000,000", "999"]), raw="TV", column="spend__tv", fmt=fmt
+    )
+    assert parsed.to_list() == [1234.0, -1_000_000.0, 999.0]
+    with pytest.raises(MappingError) as err:  # '1,5' is a decimal comma, not 15
+        parse_numbers(pl.Series(["1,5"]), raw="TV", column="spend__tv", fmt=fmt)
+    assert err.value.rules == {ContractRule.NUMERIC_PARSE}
+    assert "'1,5'" in str(err.value)
+
+
+def test_explicit_date_format_rejects_two_digit_years() -> None:
+    with pytest.raises(MappingError) as err:  # '%Y' must not read '22' as the year 22
+        parse_dates(pl.Series(["03/01/22"]), raw="Week", date_format="%d/%m/%Y")
+    assert err.value.rules == {ContractRule.DATE_PARSE}
+
+
+def test_pandas_index_clashing_with_a_column_is_an_error(valid_frame: pl.DataFrame) -> None:
+    pdf = valid_frame.to_pandas()
+    pdf.index = pdf["spend__tv"]  # index named like an existing column
+    with pytest.raises(DataContractError) as err:
+        MMMDataSet.from_frame(pdf)
+    assert err.value.rules == {ContractRule.DUPLICATE_COLUMN}
+    assert "'spend__tv'" in str(err.value)
