@@ -1,8 +1,9 @@
-"""Media transforms: pure JAX kernels on one series, vmapped by the caller.
+"""The features layer: media transforms, baseline features, feature specs and the pipeline.
 
-``adstock`` carries spend over into later periods; ``saturation`` maps (adstocked) spend to a
-diminishing response. Each function takes one series ``x: Float[Array, " time"]`` and scalar
-parameters; add channels, draws or chains with :func:`jax.vmap`.
+Kernels are pure JAX functions on one series, vmapped by the caller: ``adstock`` carries
+spend over into later periods, ``saturation`` maps (adstocked) spend to a diminishing
+response. Specs (frozen ``equinox.Module``s that own their priors) describe a model's
+components; :func:`build_design` turns a dataset and specs into scaled arrays.
 
 Examples:
     >>> import jax, jax.numpy as jnp
@@ -17,5 +18,112 @@ Examples:
 """
 
 from mmm.features import adstock, saturation
+from mmm.features._baseline_specs import (
+    AbstractBaseline,
+    Controls,
+    Events,
+    Fourier,
+    Intercept,
+    LinearTrend,
+    PiecewiseTrend,
+)
+from mmm.features._context import DesignContext
+from mmm.features._design import (
+    Design,
+    Scalings,
+    build_design,
+    default_baseline,
+    design_context,
+    resolve_media_specs,
+)
+from mmm.features._events import event_window
+from mmm.features._fourier import (
+    day_of_year_fraction,
+    fourier_features,
+    fourier_labels,
+    years_since_epoch,
+)
+from mmm.features._media_specs import (
+    AbstractAdstock,
+    AbstractSaturation,
+    DelayedAdstock,
+    GeometricAdstock,
+    HillSaturation,
+    LogisticSaturation,
+    MediaSpec,
+    MichaelisMentenSaturation,
+    PowerSaturation,
+    TanhSaturation,
+    WeibullCDFAdstock,
+    WeibullPDFAdstock,
+)
+from mmm.features._priors import SUPPORTED_PRIORS, prior_from_dict, prior_to_dict, stack_priors
+from mmm.features._scaling import MaxScaling, MeanScaling, ScalingError, Standardization
+from mmm.features._spec import SPEC_TYPES, AbstractSpec, spec_from_dict, spec_to_dict
+from mmm.features._stack import group_by_structure, stack_specs, structure_key
+from mmm.features._trend import (
+    changepoint_grid,
+    linear_trend,
+    piecewise_linear_trend,
+    time_index,
+)
 
-__all__ = ["adstock", "saturation"]
+__all__ = [
+    # kernels
+    "adstock",
+    "saturation",
+    "day_of_year_fraction",
+    "years_since_epoch",
+    "fourier_features",
+    "fourier_labels",
+    "time_index",
+    "linear_trend",
+    "piecewise_linear_trend",
+    "changepoint_grid",
+    "event_window",
+    # scaling
+    "MaxScaling",
+    "MeanScaling",
+    "Standardization",
+    "ScalingError",
+    # specs
+    "AbstractSpec",
+    "AbstractAdstock",
+    "GeometricAdstock",
+    "DelayedAdstock",
+    "WeibullCDFAdstock",
+    "WeibullPDFAdstock",
+    "AbstractSaturation",
+    "HillSaturation",
+    "LogisticSaturation",
+    "MichaelisMentenSaturation",
+    "TanhSaturation",
+    "PowerSaturation",
+    "MediaSpec",
+    "AbstractBaseline",
+    "Intercept",
+    "LinearTrend",
+    "PiecewiseTrend",
+    "Fourier",
+    "Controls",
+    "Events",
+    # priors, serialization, batching
+    "SUPPORTED_PRIORS",
+    "prior_to_dict",
+    "prior_from_dict",
+    "stack_priors",
+    "SPEC_TYPES",
+    "spec_to_dict",
+    "spec_from_dict",
+    "structure_key",
+    "stack_specs",
+    "group_by_structure",
+    # pipeline
+    "DesignContext",
+    "Design",
+    "Scalings",
+    "build_design",
+    "default_baseline",
+    "design_context",
+    "resolve_media_specs",
+]

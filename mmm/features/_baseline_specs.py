@@ -1,0 +1,254 @@
+"""Specs of baseline components: intercept, trends, seasonality, controls and events.
+
+Each builds its feature matrix from a :class:`DesignContext` (``features``), owns the
+prior of its coefficients, and maps coefficients to a contribution (``apply``), all in
+scaled KPI units.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import ClassVar
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jaxtyping import Array, Float
+
+from mmm.config import is_valid_name
+from mmm.features._context import DesignContext
+from mmm.features._events import event_window
+from mmm.features._fourier import (
+    DAYS_PER_YEAR,
+    YEAR,
+    day_of_year_fraction,
+    fourier_features,
+    fourier_labels,
+    years_since_epoch,
+)
+from mmm.features._spec import AbstractSpec
+from mmm.features._trend import changepoint_grid, piecewise_linear_trend
+
+__all__ = [
+    "AbstractBaseline",
+    "Intercept",
+    "LinearTrend",
+    "PiecewiseTrend",
+    "Fourier",
+    "Controls",
+    "Events",
+]
+
+Params = Mapping[str, Array]
+
+
+def _check_name(name: str) -> None:
+    if not is_valid_name(name):
+        raise ValueError(
+            f"name={name!r} is not valid: use [a-z][a-z0-9_]* without '__' (it labels the "
+            "component in results)"
+        )
+
+
+class AbstractBaseline(AbstractSpec):
+    """A baseline component: features from the context, times coefficients.
+
+    The contribution is ``features(context) @ coef`` (scaled KPI units) unless a subclass
+    overrides :meth:`apply`; ``coef`` has one entry per feature column, each with the
+    spec's ``coef`` prior.
+    """
+
+    name: eqx.AbstractVar[str]
+    coef: eqx.AbstractVar[dist.Distribution]
+    param_names: ClassVar[tuple[str, ...]] = ("coef",)
+
+    @abc.abstractmethod
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """The feature matrix, shape ``(time, feature)``."""
+
+    @abc.abstractmethod
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """One label per feature column."""
+
+    def sample_for(self, n_features: int) -> dict[str, Array]:
+        """Sample ``coef`` with shape ``(n_features,)`` as site ``"<name>/coef"``."""
+        with numpyro.handlers.scope(prefix=self.name, divider="/"):
+            return {"coef": numpyro.sample("coef", self.coef.expand((n_features,)).to_event(1))}
+
+    def apply(self, params: Params, x: Float[Array, "time feature"]) -> Float[Array, " time"]:
+        """``x @ coef``: the contribution, shape ``(time,)``."""
+        return x @ params["coef"]
+
+    def __check_init__(self) -> None:
+        _check_name(self.name)
+
+
+class Intercept(AbstractBaseline):
+    """A constant level. Default prior ``Normal(0.5, 0.5)`` in units of the mean KPI."""
+
+    name: str = eqx.field(static=True, default="intercept")
+    coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.5, 0.5))
+
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """A column of ones, ``(time, 1)``."""
+        return jnp.ones((len(context.dates), 1), dtype=context.t.dtype)
+
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """``("intercept",)``."""
+        return (self.name,)
+
+
+class LinearTrend(AbstractBaseline):
+    """``slope * t`` with ``t`` in ``[0, 1]`` over the training window (extends beyond).
+
+    Default prior ``Normal(0, 0.5)``: the KPI may drift by about half its mean over the window.
+    """
+
+    name: str = eqx.field(static=True, default="trend")
+    coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.0, 0.5))
+
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """Scaled time as one column, ``(time, 1)``."""
+        return context.t[:, None]
+
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """``("trend",)``."""
+        return (self.name,)
+
+
+class PiecewiseTrend(AbstractBaseline):
+    """Prophet-style piecewise-linear trend with changepoints in scaled time.
+
+    ``g(t) = (k + a(t)·delta) t - a(t)·(s·delta)``, ``a_j(t) = 1[t >= s_j]``, with
+    ``n_changepoints`` points ``s`` spread over the first ``range_fraction`` of the window.
+    ``coef`` is the prior of the initial slope ``k``, ``delta`` that of the slope changes
+    (sparse: ``Laplace(0, 0.1)``).
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ("coef", "delta")
+    name: str = eqx.field(static=True, default="trend")
+    n_changepoints: int = eqx.field(static=True, default=8)
+    range_fraction: float = eqx.field(static=True, default=0.8)
+    coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.0, 0.5))
+    delta: dist.Distribution = eqx.field(default_factory=lambda: dist.Laplace(0.0, 0.1))
+
+    def __check_init__(self) -> None:
+        _check_name(self.name)
+        if isinstance(self.n_changepoints, bool) or not isinstance(self.n_changepoints, int):
+            raise ValueError(f"n_changepoints={self.n_changepoints!r}: pass an int >= 1")
+        if self.n_changepoints < 1 or not 0 < self.range_fraction <= 1:
+            raise ValueError(
+                f"n_changepoints={self.n_changepoints} must be >= 1 and range_fraction="
+                f"{self.range_fraction} in (0, 1]"
+            )
+
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """Scaled time as one column, ``(time, 1)``."""
+        return context.t[:, None]
+
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """``("trend",)``."""
+        return (self.name,)
+
+    def sample_for(self, n_features: int) -> dict[str, Array]:
+        """Initial slope ``"<name>/coef"`` and changes ``"<name>/delta"`` (changepoint,)."""
+        with numpyro.handlers.scope(prefix=self.name, divider="/"):
+            slope = numpyro.sample("coef", self.coef.expand((n_features,)).to_event(1))
+            shape = (self.n_changepoints,)
+            delta = numpyro.sample("delta", self.delta.expand(shape).to_event(1))
+        return {"coef": slope, "delta": delta}
+
+    def apply(self, params: Params, x: Float[Array, "time feature"]) -> Float[Array, " time"]:
+        """The trend, shape ``(time,)``, zero at ``t = 0``."""
+        grid = changepoint_grid(self.n_changepoints, range_fraction=self.range_fraction)
+        cps = jnp.asarray(grid, dtype=x.dtype)
+        return piecewise_linear_trend(x[:, 0], cps, params["delta"], params["coef"][0], 0.0)
+
+
+class Fourier(AbstractBaseline):
+    """Seasonality as ``order`` sine/cosine pairs of a cycle of ``period`` days.
+
+    ``period=365.25`` (yearly) uses the calendar day of the year; other periods (e.g.
+    ``7`` on daily data) use continuous time. Features depend only on the dates, so weekly,
+    daily and monthly data agree at the same dates. Default prior ``Normal(0, 0.3)``.
+
+    Attributes:
+        period: cycle length in days (static).
+        order: number of harmonics (static).
+        name: component label, also the label prefix (``yearly_sin_1``, ...).
+    """
+
+    name: str = eqx.field(static=True, default="yearly")
+    period: float = eqx.field(static=True, default=DAYS_PER_YEAR)
+    order: int = eqx.field(static=True, default=2)
+    coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.0, 0.3))
+
+    def __check_init__(self) -> None:
+        _check_name(self.name)
+        if isinstance(self.order, bool) or not isinstance(self.order, int) or self.order < 1:
+            raise ValueError(f"order={self.order!r} is not valid: pass an int >= 1")
+        if not np.isfinite(self.period) or self.period <= 0:
+            raise ValueError(f"period={self.period!r} is not valid: pass days > 0")
+
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """``(time, 2 * order)`` features, columns ``[sin_1, cos_1, ...]``."""
+        if self.period == DAYS_PER_YEAR:  # calendar position: same phase every year
+            t, period = day_of_year_fraction(context.dates), YEAR
+        else:
+            period = self.period / DAYS_PER_YEAR
+            t = years_since_epoch(context.dates, period=period)
+        return fourier_features(
+            jnp.asarray(t, dtype=context.t.dtype), period=period, order=self.order
+        )
+
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """``("<name>_sin_1", "<name>_cos_1", ...)``."""
+        return tuple(fourier_labels(self.order, self.name))
+
+
+class Controls(AbstractBaseline):
+    """Linear effects of the standardized controls. Default prior ``Normal(0, 0.5)``."""
+
+    name: str = eqx.field(static=True, default="controls")
+    coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.0, 0.5))
+
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """The standardized controls, ``(time, control)``."""
+        return context.controls
+
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """The control names."""
+        return context.control_names
+
+
+class Events(AbstractBaseline):
+    """Linear effects of events, each spread over ``pre`` periods before and ``post`` after.
+
+    Default prior ``Normal(0, 0.5)`` (an event moves the KPI by up to about half its mean).
+    """
+
+    name: str = eqx.field(static=True, default="events")
+    pre: int = eqx.field(static=True, default=0)
+    post: int = eqx.field(static=True, default=0)
+    coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.0, 0.5))
+
+    def __check_init__(self) -> None:
+        _check_name(self.name)
+        for label, value in (("pre", self.pre), ("post", self.post)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{label}={value!r} is not valid: pass an int >= 0")
+
+    def features(self, context: DesignContext) -> Float[Array, "time feature"]:
+        """The events with their windows, ``(time, event)``."""
+        if context.events.shape[1] == 0:
+            return context.events
+        spread = jax.vmap(lambda e: event_window(e, pre=self.pre, post=self.post))
+        return spread(context.events.T).T
+
+    def labels(self, context: DesignContext) -> tuple[str, ...]:
+        """The event names."""
+        return context.event_names

@@ -1,0 +1,225 @@
+"""The feature pipeline: a dataset plus specs in, scaled design arrays out.
+
+Scaling factors are fitted on the training window and kept in :class:`Scalings`, so every
+number the model produces maps back to the dataset's units, and future periods are scaled
+exactly as the training data were. No column name leaves this module except as a label.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, Float
+
+from mmm.data import MMMDataSet, ModelArrays
+from mmm.features._baseline_specs import (
+    AbstractBaseline,
+    Controls,
+    Events,
+    Fourier,
+    Intercept,
+    LinearTrend,
+)
+from mmm.features._context import DesignContext
+from mmm.features._media_specs import MediaSpec
+from mmm.features._scaling import MaxScaling, MeanScaling, Standardization
+from mmm.features._trend import time_index
+
+__all__ = [
+    "Design",
+    "Scalings",
+    "build_design",
+    "default_baseline",
+    "design_context",
+    "resolve_media_specs",
+]
+
+
+def resolve_media_specs(
+    channels: Sequence[str], media: MediaSpec | Mapping[str, MediaSpec] | None
+) -> dict[str, MediaSpec]:
+    """One :class:`MediaSpec` per channel, in channel order.
+
+    Args:
+        channels: the dataset's channels.
+        media: ``None`` (the default spec for every channel), one spec for all channels, or
+            a mapping with exactly one spec per channel.
+
+    Raises:
+        ValueError: naming channels without a spec, or specs for unknown channels.
+    """
+    if media is None:
+        media = MediaSpec()
+    if isinstance(media, MediaSpec):
+        return dict.fromkeys(channels, media)
+    missing = [c for c in channels if c not in media]
+    unknown = [c for c in media if c not in channels]
+    if missing or unknown:
+        raise ValueError(
+            f"media specs must cover exactly the channels {list(channels)}: missing "
+            f"{missing}, unknown {unknown}; pass one MediaSpec for all channels or a mapping "
+            "with one per channel"
+        )
+    for channel, spec in media.items():
+        if not isinstance(spec, MediaSpec):
+            raise ValueError(f"media[{channel!r}] is a {type(spec).__name__}, not a MediaSpec")
+    return {c: media[c] for c in channels}
+
+
+def default_baseline(arrays: ModelArrays) -> tuple[AbstractBaseline, ...]:
+    """Intercept, linear trend, yearly seasonality (order 2), and controls/events if any."""
+    specs: list[AbstractBaseline] = [Intercept(), LinearTrend(), Fourier()]
+    if arrays.control_names:
+        specs.append(Controls())
+    if arrays.event_names:
+        specs.append(Events())
+    return tuple(specs)
+
+
+class Scalings(eqx.Module):
+    """Every scaling factor of a design, fitted on the training window.
+
+    Attributes:
+        kpi: ``kpi_scaled = kpi / kpi.scale`` (mean absolute KPI).
+        media: per-channel maximum of the media inputs (spend or exposure).
+        controls: per-control standardization (``None`` without controls).
+        start: first training date (``t = 0``).
+        end: last training date (``t = 1``).
+    """
+
+    kpi: MeanScaling
+    media: MaxScaling
+    controls: Standardization | None
+    start: dt.date = eqx.field(static=True)
+    end: dt.date = eqx.field(static=True)
+
+    @classmethod
+    def fit(cls, arrays: ModelArrays, media_inputs: Float[Array, "time channel"]) -> Scalings:
+        """Fit all factors on a training dataset's arrays and chosen media inputs."""
+        controls = Standardization.fit(arrays.controls) if arrays.control_names else None
+        return cls(
+            kpi=MeanScaling.fit(arrays.kpi),
+            media=MaxScaling.fit(media_inputs),
+            controls=controls,
+            start=arrays.dates[0],
+            end=arrays.dates[-1],
+        )
+
+
+class Design(eqx.Module):
+    """Scaled arrays a model consumes, with labels and the scalings to undo them.
+
+    Attributes:
+        kpi: scaled KPI, ``(time,)``.
+        media: scaled media inputs (spend, or exposure where a spec asks), ``(time, channel)``.
+        spend: spend in the dataset's money units, ``(time, channel)`` (for ROI).
+        baseline: one feature matrix ``(time, feature)`` per baseline spec, in spec order.
+        scalings: the factors fitted on the training window.
+        dates, channels: labels of the time and channel axes.
+        baseline_labels: the feature labels of each baseline matrix.
+    """
+
+    kpi: Float[Array, " time"]
+    media: Float[Array, "time channel"]
+    spend: Float[Array, "time channel"]
+    baseline: tuple[Float[Array, "time feature"], ...]
+    scalings: Scalings
+    dates: tuple[dt.date, ...] = eqx.field(static=True)
+    channels: tuple[str, ...] = eqx.field(static=True)
+    baseline_labels: tuple[tuple[str, ...], ...] = eqx.field(static=True)
+
+
+def _media_inputs(arrays: ModelArrays, specs: Mapping[str, MediaSpec]) -> Float[Array, "time c"]:
+    columns = []
+    for i, (channel, spec) in enumerate(specs.items()):
+        if spec.input == "spend":
+            columns.append(arrays.spend[:, i])
+        elif channel in arrays.media_channels:
+            columns.append(arrays.media[:, arrays.media_channels.index(channel)])
+        else:
+            raise ValueError(
+                f"channel {channel!r} has MediaSpec(input='exposure') but the dataset has no "
+                f"'media__{channel}' column: add the exposures or use input='spend'"
+            )
+    return jnp.stack(columns, axis=1)
+
+
+def design_context(arrays: ModelArrays, scalings: Scalings) -> DesignContext:
+    """The scaled inputs of the baseline specs for ``arrays`` (training or future periods)."""
+    t = time_index(arrays.dates, start=scalings.start, end=scalings.end)
+    controls = (
+        scalings.controls.transform(arrays.controls)
+        if scalings.controls is not None
+        else arrays.controls
+    )
+    return DesignContext(
+        dates=arrays.dates,
+        t=jnp.asarray(t, dtype=arrays.kpi.dtype),
+        controls=controls,
+        events=arrays.events,
+        control_names=arrays.control_names,
+        event_names=arrays.event_names,
+    )
+
+
+def build_design(
+    dataset: MMMDataSet | ModelArrays,
+    *,
+    media: MediaSpec | Mapping[str, MediaSpec] | None = None,
+    baseline: Sequence[AbstractBaseline] | None = None,
+    scalings: Scalings | None = None,
+) -> Design:
+    """Turn a dataset and feature specs into the scaled arrays of a model.
+
+    Args:
+        dataset: the validated dataset (or its :meth:`MMMDataSet.to_arrays`).
+        media: media specs (see :func:`resolve_media_specs`); only their ``input`` matters
+            here.
+        baseline: baseline specs; ``None`` gives :func:`default_baseline`. Names must be
+            unique.
+        scalings: factors from a training design, to scale held-out or future periods the
+            same way; ``None`` fits them on ``dataset`` (the training window).
+
+    Returns:
+        The :class:`Design`.
+
+    Raises:
+        ValueError: for specs that do not fit the dataset (missing exposures, duplicate
+            baseline names, a scaling fitted on different channels or controls).
+
+    Examples:
+        >>> from mmm.datasets import load_example
+        >>> design = build_design(load_example("pymc_marketing"))
+        >>> design.media.shape, [m.shape for m in design.baseline]
+        ((179, 2), [(179, 1), (179, 1), (179, 4), (179, 2)])
+    """
+    arrays = dataset.to_arrays() if isinstance(dataset, MMMDataSet) else dataset
+    specs = resolve_media_specs(arrays.channels, media)
+    baseline = tuple(baseline) if baseline is not None else default_baseline(arrays)
+    names = [b.name for b in baseline]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"baseline spec names must be unique; repeated: {duplicated}")
+    inputs = _media_inputs(arrays, specs)
+    if scalings is None:
+        scalings = Scalings.fit(arrays, inputs)
+    elif scalings.media.scale.shape != (len(arrays.channels),):
+        raise ValueError(
+            f"scalings were fitted on {scalings.media.scale.shape[0]} channels, the data have "
+            f"{len(arrays.channels)}: use the training design's scalings on the same channels"
+        )
+    context = design_context(arrays, scalings)
+    matrices = tuple(spec.features(context) for spec in baseline)
+    return Design(
+        kpi=scalings.kpi.transform(arrays.kpi),
+        media=scalings.media.transform(inputs),
+        spend=arrays.spend,
+        baseline=matrices,
+        scalings=scalings,
+        dates=arrays.dates,
+        channels=arrays.channels,
+        baseline_labels=tuple(spec.labels(context) for spec in baseline),
+    )
