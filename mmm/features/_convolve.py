@@ -18,7 +18,8 @@ for ``x: (time,)`` and ``w: (lag,)``, in the dtype of ``x``:
   them, with the FFT's gradient kept; a concave saturation (Hill with ``s < 1``, power) would
   otherwise turn rounding noise of ``1e-7`` into a response of ``1e-4`` where nothing was spent.
 
-``"auto"`` picks by the static number of lags, shifted sums up to ``SHIFT_MAX_LAGS = 16``:
+``"auto"`` picks by the static number of lags and the backend, shifted sums up to
+``SHIFT_MAX_LAGS = 16`` on the CPU and ``SHIFT_MAX_LAGS_ACCELERATOR = 64`` elsewhere:
 see :func:`choose_method` and the crossover measured in ``docs/benchmarks.md``. A third
 candidate, :func:`jax.lax.conv_general_dilated`, was measured and left out: on XLA:CPU its
 vmapped form (a grouped convolution, one group per series) ran 4x to over 100x slower than
@@ -47,25 +48,31 @@ _METHODS = ("auto", "shift", "fft")
 # series; the forward pass is faster by shifted sums up to 64 lags (4-8x for 40,000 series);
 # the shifted sum's gradient takes 0.4-0.8 s to compile at 16 lags and 1.2-5.5 s at 48-64.
 # At 16 the exact shifted sum costs at most about 2x the FFT's gradient on small batches.
-# (On an H100 the shifted sum was the faster of the two in both passes up to 64 lags; force
-# it with ``method="shift"`` there.)
 SHIFT_MAX_LAGS = 16
+# On an H100 (same script, docs/benchmarks.md) the shifted sum was the faster of the two in
+# both passes at every lag count measured, up to 64; above that nothing was measured, so the
+# FFT keeps the cost sub-quadratic there.
+SHIFT_MAX_LAGS_ACCELERATOR = 64
 
 
-def choose_method(n_lags: int) -> Literal["shift", "fft"]:
-    """The strategy ``method="auto"`` uses for ``n_lags`` lags.
+def choose_method(n_lags: int, backend: str | None = None) -> Literal["shift", "fft"]:
+    """The strategy ``method="auto"`` uses for ``n_lags`` lags on ``backend``.
 
     Args:
         n_lags: number of lags ``L >= 1`` (static).
+        backend: ``"cpu"``, ``"gpu"``, ...; ``None`` uses :func:`jax.default_backend`.
 
     Returns:
-        ``"shift"`` for ``L <= 16``, else ``"fft"``.
+        ``"shift"`` for ``L <= 16`` on the CPU (``L <= 64`` on an accelerator), else
+        ``"fft"``.
 
     Examples:
-        >>> choose_method(8), choose_method(52)
-        ('shift', 'fft')
+        >>> choose_method(8, "cpu"), choose_method(52, "cpu"), choose_method(52, "gpu")
+        ('shift', 'fft', 'shift')
     """
-    return "shift" if n_lags <= SHIFT_MAX_LAGS else "fft"
+    backend = jax.default_backend() if backend is None else backend
+    limit = SHIFT_MAX_LAGS if backend == "cpu" else SHIFT_MAX_LAGS_ACCELERATOR
+    return "shift" if n_lags <= limit else "fft"
 
 
 def _shift(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " time"]:
