@@ -17,6 +17,7 @@ __all__ = [
     "AbstractAdstock",
     "GeometricAdstock",
     "DelayedAdstock",
+    "AbstractWeibullAdstock",
     "WeibullCDFAdstock",
     "WeibullPDFAdstock",
     "AbstractSaturation",
@@ -101,8 +102,10 @@ class DelayedAdstock(AbstractAdstock):
         return adstock.delayed_weights(params["alpha"], params["theta"], self.l_max, self.normalize)
 
 
-class WeibullCDFAdstock(AbstractAdstock):
-    """Robyn's Weibull-CDF adstock (see :func:`mmm.features.adstock.weibull_cdf`).
+class AbstractWeibullAdstock(AbstractAdstock):
+    """Robyn's Weibull adstocks: a shape and a scale (a fraction of ``l_max``).
+
+    The two families differ only in their weight function (:meth:`weights`).
 
     Attributes:
         l_max: lags including the current period (static).
@@ -116,6 +119,10 @@ class WeibullCDFAdstock(AbstractAdstock):
     normalize: bool = eqx.field(static=True, default=True)
     shape: dist.Distribution = eqx.field(default_factory=lambda: dist.Gamma(2.0, 1.0))
     scale: dist.Distribution = eqx.field(default_factory=lambda: dist.Beta(2.0, 5.0))
+
+
+class WeibullCDFAdstock(AbstractWeibullAdstock):
+    """Robyn's Weibull-CDF adstock (see :func:`mmm.features.adstock.weibull_cdf`)."""
 
     def weights(self, params: Params) -> Float[Array, " lag"]:
         """Weibull survival weights over ``l_max`` lags."""
@@ -124,21 +131,8 @@ class WeibullCDFAdstock(AbstractAdstock):
         )
 
 
-class WeibullPDFAdstock(AbstractAdstock):
-    """Robyn's Weibull-PDF adstock (see :func:`mmm.features.adstock.weibull_pdf`).
-
-    Attributes:
-        l_max: lags including the current period (static).
-        normalize: weights sum to 1 (static).
-        shape: prior of the Weibull shape (> 0); default ``Gamma(2, 1)``.
-        scale: prior of the Weibull scale as a fraction of ``l_max``; default ``Beta(2, 5)``.
-    """
-
-    param_names: ClassVar[tuple[str, ...]] = ("shape", "scale")
-    l_max: int = eqx.field(static=True, default=12)
-    normalize: bool = eqx.field(static=True, default=True)
-    shape: dist.Distribution = eqx.field(default_factory=lambda: dist.Gamma(2.0, 1.0))
-    scale: dist.Distribution = eqx.field(default_factory=lambda: dist.Beta(2.0, 5.0))
+class WeibullPDFAdstock(AbstractWeibullAdstock):
+    """Robyn's Weibull-PDF adstock (see :func:`mmm.features.adstock.weibull_pdf`)."""
 
     def weights(self, params: Params) -> Float[Array, " lag"]:
         """Weibull density weights over ``l_max`` lags."""
