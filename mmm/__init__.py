@@ -2,7 +2,8 @@
 
 The package follows the data flow: ``config`` (conventions) -> ``data`` (validated
 datasets) -> ``features`` (transforms) -> ``datasets`` (examples, simulation) -> modeling,
-diagnostics, results and optimization. The most used names are re-exported here.
+diagnostics, results and optimization (``modeling`` is the NumPyro model, fitting,
+prediction and save/load). The most used names are re-exported here.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -10,6 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import load_example, simulate
+from mmm.modeling import FittedMMM, ModelSpec, fit, load, predict
 
 try:
     __version__ = version("mmm-framework")
@@ -26,4 +28,9 @@ __all__ = [
     "MappingError",
     "load_example",
     "simulate",
+    "ModelSpec",
+    "fit",
+    "FittedMMM",
+    "predict",
+    "load",
 ]

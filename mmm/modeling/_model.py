@@ -1,0 +1,238 @@
+r"""The NumPyro model: a plain function that loops over the spec's components.
+
+Two halves, so that everything downstream can recompute the model without NumPyro:
+
+* :func:`sample_parameters` samples every component's parameters from its own priors
+  (the only NumPyro code besides the likelihood);
+* :func:`components` is pure: parameters (one draw) and a design in, each component's
+  contribution in scaled KPI units out. Diagnostics, results, prediction and optimization
+  vmap it over posterior draws.
+
+:func:`mmm_model` chains the two and observes the KPI. Sites (``numpyro.handlers.scope``,
+``/`` as divider): ``media/adstock/<p>`` and ``media/saturation/<p>`` per channel (one
+vectorized group per distinct media structure; with several groups their prefixes are
+``media_0``, ``media_1``, ... in order of first appearance), ``media/share``,
+``media/coef`` or ``media/roi`` (the effect, per channel; ``media/coef`` is a
+deterministic site unless it is sampled),
+``<baseline name>/coef`` (and ``trend/delta`` for a piecewise trend), ``kpi/sigma`` (and
+``kpi/nu``), and the observed ``kpi``. Adding a component type means adding a spec class:
+this module never branches on the type of a spec.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpyro
+from jaxtyping import Array, Float
+
+from mmm.features import Design, MediaSpec, group_by_structure
+from mmm.modeling._spec import ModelSpec
+
+__all__ = [
+    "MediaGroup",
+    "media_groups",
+    "sample_parameters",
+    "components",
+    "Components",
+    "mmm_model",
+    "Site",
+    "model_sites",
+]
+
+Params = Mapping[str, Array]
+
+
+class MediaGroup(NamedTuple):
+    """Channels that share one media structure, transformed in one ``vmap``.
+
+    Attributes:
+        prefix: site prefix (``"media"`` for a single group, else ``"media_<i>"``).
+        positions: positions of the group's channels in ``spec.channels``.
+        channels: the group's channel names.
+        spec: the group's :class:`MediaSpec` with priors stacked over its channels.
+    """
+
+    prefix: str
+    positions: tuple[int, ...]
+    channels: tuple[str, ...]
+    spec: MediaSpec
+
+
+def media_groups(spec: ModelSpec) -> list[MediaGroup]:
+    """The vectorized media groups of ``spec``, in order of first appearance."""
+    grouped = group_by_structure(dict(zip(spec.channels, spec.media, strict=True)))
+    single = len(grouped) == 1
+    position = {c: i for i, c in enumerate(spec.channels)}
+    return [
+        MediaGroup(
+            prefix="media" if single else f"media_{g}",
+            positions=tuple(position[c] for c in names),
+            channels=names,
+            spec=stacked,
+        )
+        for g, (names, stacked) in enumerate(grouped)
+    ]
+
+
+def sample_parameters(spec: ModelSpec, design: Design) -> dict[str, Array]:
+    """Sample every parameter of ``spec`` (NumPyro); returns them keyed by site name."""
+    params: dict[str, Array] = {}
+    for group in media_groups(spec):
+        with numpyro.plate(f"{group.prefix}/channel", len(group.channels)):
+            sampled = group.spec.sample(group.prefix)
+        params.update({f"{group.prefix}/{k}": v for k, v in sampled.items()})
+    with numpyro.plate("media/channel", len(spec.channels)):
+        sampled = spec.effect.sample("media")
+    params.update({f"media/{k}": v for k, v in sampled.items()})
+    for baseline, features in zip(spec.baseline, design.baseline, strict=True):
+        sampled = baseline.sample_for(features.shape[1])
+        params.update({f"{baseline.name}/{k}": v for k, v in sampled.items()})
+    params.update({f"kpi/{k}": v for k, v in spec.likelihood.sample("kpi").items()})
+    return params
+
+
+def _prefixed(params: Params, prefix: str) -> dict[str, Array]:
+    cut = len(prefix) + 1
+    return {k[cut:]: v for k, v in params.items() if k.startswith(prefix + "/")}
+
+
+def unit_responses(
+    spec: ModelSpec, params: Params, media: Float[Array, "time channel"]
+) -> Float[Array, "time channel"]:
+    """Each channel's unit response ``u = MediaSpec.apply(x)``, shape ``(time, channel)``."""
+    columns: list[Array | None] = [None] * len(spec.channels)
+    for group in media_groups(spec):
+        own = {
+            k: v for k, v in _prefixed(params, group.prefix).items() if "/" in k
+        }  # adstock/<p>, saturation/<p>
+        x = media[:, jnp.asarray(group.positions)].T  # (group channel, time)
+        u = jax.vmap(group.spec.apply)(own, x)
+        for j, i in enumerate(group.positions):
+            columns[i] = u[j]
+    return jnp.stack([c for c in columns if c is not None], axis=1)
+
+
+def coefficients(
+    spec: ModelSpec,
+    params: Params,
+    unit: Float[Array, "time channel"],
+    design: Design,
+    train_periods: int,
+) -> Float[Array, " channel"]:
+    """``beta`` per channel from the effect's parameters (training-window sums)."""
+    effect = {k: v for k, v in _prefixed(params, "media").items() if "/" not in k}
+    effect = {k: effect[k] for k in spec.effect.param_names}
+    return spec.effect.coefficients(
+        effect,
+        unit[:train_periods].sum(axis=0),
+        design.spend[:train_periods].sum(axis=0),
+        design.scalings.kpi.scale,
+        train_periods,
+    )
+
+
+class Components(NamedTuple):
+    """Contributions of one draw in scaled KPI units.
+
+    Attributes:
+        media: per channel, ``(time, channel)``.
+        baseline: per baseline spec (in spec order), each ``(time,)``.
+        coef: the media coefficients ``beta``, ``(channel,)``.
+    """
+
+    media: Float[Array, "time channel"]
+    baseline: tuple[Float[Array, " time"], ...]
+    coef: Float[Array, " channel"]
+
+    def total(self) -> Float[Array, " time"]:
+        """The expected scaled KPI ``mu``: the sum of every component."""
+        out = self.media.sum(axis=1)
+        for b in self.baseline:
+            out = out + b
+        return out
+
+
+@functools.partial(jax.jit, static_argnames=("train_periods",))
+def components(
+    spec: ModelSpec, params: Params, design: Design, train_periods: int | None = None
+) -> Components:
+    """Every component's contribution for one draw of ``params`` (pure, jit/vmap-able).
+
+    Args:
+        spec: the model spec.
+        params: one draw, keyed by site name (as :func:`sample_parameters` returns).
+        design: the scaled design (training window, or history followed by future periods).
+        train_periods: length of the training window at the start of ``design`` (for the
+            ROI effect's sums); ``None`` means all of ``design`` (static).
+
+    Jitted (one compiled program per spec structure and shapes), so that NumPyro's eager
+    initialization runs it as one call instead of hundreds of small ones; inside another
+    transformation it inlines.
+    """
+    n = design.media.shape[0] if train_periods is None else train_periods
+    unit = unit_responses(spec, params, design.media)
+    beta = coefficients(spec, params, unit, design, n)
+    baseline = tuple(
+        b.apply(_prefixed(params, b.name), features)
+        for b, features in zip(spec.baseline, design.baseline, strict=True)
+    )
+    return Components(media=unit * beta[None, :], baseline=baseline, coef=beta)
+
+
+def mmm_model(
+    spec: ModelSpec,
+    design: Design,
+    kpi: Float[Array, " time"] | None = None,
+    train_periods: int | None = None,
+) -> None:
+    """The NumPyro model of ``spec`` on ``design``; observes ``kpi`` (scaled) if given.
+
+    Args:
+        spec: the model spec.
+        design: the scaled design.
+        kpi: the scaled KPI to condition on, ``(time,)``; ``None`` samples it.
+        train_periods: see :func:`components`.
+    """
+    params = sample_parameters(spec, design)
+    parts = components(spec, params, design, train_periods)
+    if "coef" not in spec.effect.param_names:
+        numpyro.deterministic("media/coef", parts.coef)
+    mu = parts.total()
+    likelihood = spec.likelihood.distribution(_prefixed(params, "kpi"), mu)
+    numpyro.sample("kpi", likelihood, obs=kpi)
+
+
+class Site(NamedTuple):
+    """A site of the model: its kind, whether it is observed, and its value's shape."""
+
+    kind: str
+    observed: bool
+    shape: tuple[int, ...]
+
+
+def model_sites(spec: ModelSpec, design: Design) -> dict[str, Site]:
+    """Every sample and deterministic site of the model on ``design``, in model order.
+
+    The model is traced abstractly (``jax.make_jaxpr``): nothing is computed or compiled.
+    """
+    sites: dict[str, Site] = {}
+
+    def run(key: Array) -> Array:
+        seeded = numpyro.handlers.seed(mmm_model, key)
+        trace = numpyro.handlers.trace(seeded).get_trace(spec, design, design.kpi)
+        for name, site in trace.items():
+            if site["type"] in ("sample", "deterministic"):
+                sites[name] = Site(
+                    kind=site["type"],
+                    observed=bool(site.get("is_observed", False)),
+                    shape=tuple(jnp.shape(site["value"])),
+                )
+        return jnp.zeros(())
+
+    jax.make_jaxpr(run)(jax.random.PRNGKey(0))
+    return sites

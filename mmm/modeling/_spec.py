@@ -1,0 +1,296 @@
+"""``ModelSpec``: a typed, frozen, serializable description of the whole MMM."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import equinox as eqx
+import jax.numpy as jnp
+import numpy as np
+import numpyro.distributions as dist
+
+from mmm.config import Frequency
+from mmm.data import MMMDataSet
+from mmm.features import (
+    AbstractBaseline,
+    Controls,
+    Events,
+    Fourier,
+    GeometricAdstock,
+    Intercept,
+    LinearTrend,
+    LogisticSaturation,
+    MediaSpec,
+    spec_from_dict,
+    spec_to_dict,
+    stack_priors,
+)
+from mmm.modeling._effects import AbstractMediaEffect, ContributionEffect
+from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood
+
+__all__ = ["ModelSpec", "SPEC_FORMAT_VERSION", "default_l_max", "spend_share_effect"]
+
+SPEC_FORMAT_VERSION = 1
+"""Version of :meth:`ModelSpec.to_dict`'s layout; bumped on incompatible changes."""
+
+_RESERVED = frozenset({"media", "kpi"})
+_L_MAX = {Frequency.WEEKLY: 8, Frequency.DAILY: 28, Frequency.MONTHLY: 3}
+
+
+def default_l_max(frequency: Frequency) -> int:
+    """Default adstock lags: 8 weeks, 28 days or 3 months (about two months of carry-over)."""
+    return _L_MAX[frequency]
+
+
+def spend_share_effect(dataset: MMMDataSet, media_share: float = 0.5) -> ContributionEffect:
+    """Contribution-share priors in proportion to each channel's share of total spend.
+
+    ``share_c ~ HalfNormal(media_share * spend_c / sum(spend))``: a priori the media
+    explain about ``0.8 * media_share`` of the KPI in total (the mean of a half-normal is
+    ``0.8`` of its scale: 40% by default), split like the spend, i.e. the same prior ROI
+    for every channel (as LightweightMMM's default). The data move each channel from there.
+
+    Args:
+        dataset: the training dataset.
+        media_share: scale of the total media share, in ``(0, 1]``.
+
+    Raises:
+        ValueError: if ``media_share`` is out of range.
+    """
+    if not 0 < media_share <= 1:
+        raise ValueError(f"media_share={media_share!r} is not valid: pass a float in (0, 1]")
+    totals = np.asarray(dataset.to_arrays().spend, dtype=np.float64).sum(axis=0)
+    return ContributionEffect(
+        share=dist.HalfNormal(jnp.asarray(media_share * totals / totals.sum()))
+    )
+
+
+def _check_channels(channels: Sequence[str], media: Sequence[MediaSpec]) -> None:
+    if len(channels) == 0:
+        raise ValueError("a ModelSpec needs at least one media channel")
+    if len(set(channels)) != len(channels):
+        raise ValueError(f"channels must be unique, got {list(channels)}")
+    if len(media) != len(channels):
+        raise ValueError(
+            f"media has {len(media)} MediaSpec(s) for {len(channels)} channels: pass one per "
+            "channel, in channel order"
+        )
+    for channel, spec in zip(channels, media, strict=True):
+        if not isinstance(spec, MediaSpec):
+            raise ValueError(
+                f"media spec of {channel!r} is a {type(spec).__name__}, not a MediaSpec"
+            )
+
+
+class ModelSpec(eqx.Module):
+    r"""Everything that defines the model, and nothing that depends on the data's values.
+
+    The expected scaled KPI is
+
+    .. math:: \mu_t = \sum_b g_b(t) + \sum_c \beta_c \, u_{c,t},
+
+    with one term per baseline spec (intercept, trend, seasonality, controls, events) and
+    per channel the unit response ``u = MediaSpec.apply(x)`` of its max-scaled media
+    ``x`` and a coefficient ``beta`` from the media effect (coefficient or ROI prior); the
+    KPI is observed through the likelihood. Scaling is fixed and documented: KPI divided by
+    its mean absolute value, media by their maximum, controls standardized, time in
+    ``[0, 1]`` over the training window (see :mod:`mmm.features`).
+
+    Attributes:
+        channels: the paid channels, in the dataset's order (static).
+        media: one :class:`MediaSpec` per channel (adstock, saturation, order, input).
+        effect: how channel amplitudes are sampled (:class:`ContributionEffect`,
+            :class:`CoefficientEffect` or :class:`ROIEffect`); its priors are scalar or
+            per channel ``(channel,)``.
+        baseline: the baseline components, each with a unique name.
+        likelihood: the observation model.
+    """
+
+    channels: tuple[str, ...] = eqx.field(static=True)
+    media: tuple[MediaSpec, ...]
+    effect: AbstractMediaEffect = eqx.field(default_factory=ContributionEffect)
+    baseline: tuple[AbstractBaseline, ...] = (Intercept(), LinearTrend(), Fourier())
+    likelihood: AbstractLikelihood = eqx.field(default_factory=NormalLikelihood)
+
+    def __check_init__(self) -> None:
+        _check_channels(self.channels, self.media)
+        names = [b.name for b in self.baseline]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"baseline spec names must be unique; repeated: {repeated}")
+        clashes = [n for n in names if n in _RESERVED or n.startswith("media_")]
+        if clashes:
+            raise ValueError(
+                f"baseline name(s) {clashes} clash with the model's own site prefixes "
+                f"({sorted(_RESERVED)}, 'media_<i>'): rename them (name=...)"
+            )
+        for prior in self.effect.priors().values():
+            if prior.batch_shape not in ((), (len(self.channels),)):
+                raise ValueError(
+                    f"effect prior has batch shape {prior.batch_shape}: use a scalar prior or "
+                    f"one with batch shape ({len(self.channels)},), one entry per channel"
+                )
+
+    # --- construction ------------------------------------------------------------------
+
+    @classmethod
+    def default(
+        cls,
+        dataset: MMMDataSet,
+        *,
+        media: MediaSpec | Mapping[str, MediaSpec] | None = None,
+        effect: AbstractMediaEffect | None = None,
+        likelihood: AbstractLikelihood | None = None,
+    ) -> ModelSpec:
+        """Sensible defaults for ``dataset``'s frequency, length and columns.
+
+        Media: geometric adstock with :func:`default_l_max` lags (normalized) then logistic
+        saturation, per channel (PyMC-Marketing's default; one shape parameter, which
+        samples cleanly where Hill's ``k`` and ``s`` trade off). Baseline: intercept,
+        linear trend, yearly Fourier seasonality (order 2 with at least a year of data,
+        else order 1), a weekly Fourier term (order 3) on daily data, controls and events
+        when the dataset has them. Media effect :func:`spend_share_effect` (contribution
+        shares a priori in proportion to spend), Normal likelihood.
+
+        Args:
+            dataset: the training dataset.
+            media: override the media spec (one for all, or a mapping per channel).
+            effect: override the media effect (e.g. ``ROIEffect()``).
+            likelihood: override the likelihood (e.g. ``StudentTLikelihood()``).
+        """
+        frequency = dataset.frequency
+        if media is None:
+            media = MediaSpec(
+                adstock=GeometricAdstock(l_max=default_l_max(frequency)),
+                saturation=LogisticSaturation(),
+            )
+        if isinstance(media, MediaSpec):
+            per_channel = tuple(media for _ in dataset.channels)
+        else:
+            unknown = sorted(set(media) - set(dataset.channels))
+            missing = [c for c in dataset.channels if c not in media]
+            if unknown or missing:
+                raise ValueError(
+                    f"media specs must cover exactly the channels {dataset.channels}: missing "
+                    f"{missing}, unknown {unknown}"
+                )
+            per_channel = tuple(media[c] for c in dataset.channels)
+        years = dataset.n_periods / frequency.periods_per_year
+        baseline: list[AbstractBaseline] = [
+            Intercept(),
+            LinearTrend(),
+            Fourier(order=2 if years >= 1 else 1),
+        ]
+        if frequency is Frequency.DAILY:
+            baseline.append(Fourier(name="weekly", period=7.0, order=3))
+        if dataset.controls:
+            baseline.append(Controls())
+        if dataset.events:
+            baseline.append(Events())
+        return cls(
+            channels=tuple(dataset.channels),
+            media=per_channel,
+            effect=effect if effect is not None else spend_share_effect(dataset),
+            baseline=tuple(baseline),
+            likelihood=likelihood if likelihood is not None else NormalLikelihood(),
+        )
+
+    def with_media_priors(
+        self, priors: Mapping[str, dist.Distribution], *, default: dist.Distribution | None = None
+    ) -> ModelSpec:
+        """Per-channel priors for the effect's parameter (``coef`` or ``roi``).
+
+        Args:
+            priors: channel -> prior (same family for all), e.g. ROI priors from experiments.
+            default: prior of the channels not in ``priors``; ``None`` keeps the effect's
+                current (scalar) prior.
+
+        Returns:
+            A new spec whose effect prior has batch shape ``(channel,)``.
+
+        Raises:
+            ValueError: naming unknown channels, or if the effect prior is already per
+                channel and ``default`` is not given.
+
+        Examples:
+            >>> import numpyro.distributions as dist
+            >>> from mmm.datasets import load_example
+            >>> from mmm.modeling import ModelSpec, ROIEffect
+            >>> spec = ModelSpec.default(load_example("pymc_marketing"), effect=ROIEffect())
+            >>> spec = spec.with_media_priors({"x1": dist.LogNormal(0.5, 0.3)})
+            >>> spec.effect.roi.batch_shape
+            (2,)
+        """
+        unknown = sorted(set(priors) - set(self.channels))
+        if unknown:
+            raise ValueError(f"no channel(s) {unknown}; the channels are {list(self.channels)}")
+        (name,) = self.effect.param_names
+        current = getattr(self.effect, name)
+        fallback = default if default is not None else current
+        if fallback.batch_shape != ():
+            raise ValueError(
+                f"the effect's {name!r} prior is already per channel: pass default= for the "
+                "channels not in priors"
+            )
+        stacked = stack_priors([priors.get(c, fallback) for c in self.channels])
+        return eqx.tree_at(lambda s: getattr(s.effect, name), self, stacked)
+
+    # --- serialization -----------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as JSON-ready data (``format_version``, channels, component specs)."""
+        return {
+            "format_version": SPEC_FORMAT_VERSION,
+            "channels": list(self.channels),
+            "media": [spec_to_dict(m) for m in self.media],
+            "effect": spec_to_dict(self.effect),
+            "baseline": [spec_to_dict(b) for b in self.baseline],
+            "likelihood": spec_to_dict(self.likelihood),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelSpec:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            ValueError: naming the format versions if ``data`` was written by an
+                incompatible version, or the offending component.
+        """
+        version = data.get("format_version")
+        if version != SPEC_FORMAT_VERSION:
+            raise ValueError(
+                f"model spec format_version {version!r} is not supported by this version of "
+                f"mmm (it reads format_version {SPEC_FORMAT_VERSION})"
+            )
+        expected = {f.name for f in dataclasses.fields(cls)} | {"format_version"}
+        if set(data) != expected:
+            raise ValueError(
+                f"model spec keys {sorted(data)} do not match the expected {sorted(expected)}"
+            )
+        return cls(
+            channels=tuple(data["channels"]),
+            media=tuple(_typed(spec_from_dict(m), MediaSpec, "media") for m in data["media"]),
+            effect=_typed(spec_from_dict(data["effect"]), AbstractMediaEffect, "effect"),
+            baseline=tuple(
+                _typed(spec_from_dict(b), AbstractBaseline, "baseline") for b in data["baseline"]
+            ),
+            likelihood=_typed(spec_from_dict(data["likelihood"]), AbstractLikelihood, "likelihood"),
+        )
+
+    def to_json(self, **kwargs: Any) -> str:
+        """:meth:`to_dict` as a JSON string (``kwargs`` go to :func:`json.dumps`)."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelSpec:
+        """Inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
+
+
+def _typed(value: Any, cls: type, field: str) -> Any:
+    if not isinstance(value, cls):
+        raise ValueError(f"{field} holds a {type(value).__name__}, expected a {cls.__name__}")
+    return value

@@ -1,0 +1,144 @@
+"""The model's pure half against an independent numpy computation, and its sites."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import pytest
+
+from mmm.features import MediaSpec, WeibullCDFAdstock
+from mmm.modeling import (
+    CoefficientEffect,
+    ModelSpec,
+    ROIEffect,
+    components,
+    design_for,
+    media_groups,
+    mmm_model,
+)
+
+
+def draw(spec, design, seed=0):
+    return numpyro.infer.Predictive(mmm_model, num_samples=1)(
+        jax.random.PRNGKey(seed), spec, design, None
+    )
+
+
+def test_components_match_a_numpy_reference(small_ds, ref_media) -> None:
+    spec = ModelSpec.default(small_ds, effect=CoefficientEffect(), media=MediaSpec())
+    design = design_for(spec, small_ds)
+    prior = {k: np.asarray(v[0]) for k, v in draw(spec, design).items() if k != "kpi"}
+    parts = components(spec, prior, design)
+    x = np.asarray(design.media, dtype=np.float64)
+    for i, _ in enumerate(spec.channels):
+        unit = ref_media(
+            x[:, i],
+            float(prior["media/adstock/alpha"][i]),
+            float(prior["media/saturation/k"][i]),
+            float(prior["media/saturation/s"][i]),
+            spec.media[i].adstock.l_max,
+        )
+        expected = prior["media/coef"][i] * unit
+        np.testing.assert_allclose(parts.media[:, i], expected, rtol=2e-5, atol=1e-7)
+    for b, features, contribution in zip(
+        spec.baseline, design.baseline, parts.baseline, strict=True
+    ):
+        coef = prior[f"{b.name}/coef"]
+        np.testing.assert_allclose(contribution, np.asarray(features) @ coef, rtol=1e-5, atol=1e-6)
+    total = parts.media.sum(axis=1) + sum(parts.baseline)
+    np.testing.assert_allclose(parts.total(), total, rtol=1e-6)
+
+
+def test_roi_effect_implies_exactly_the_sampled_roi(small_ds) -> None:
+    spec = ModelSpec.default(small_ds, effect=ROIEffect())
+    design = design_for(spec, small_ds)
+    prior = draw(spec, design, seed=1)
+    params = {k: v[0] for k, v in prior.items() if k != "kpi"}
+    parts = components(spec, params, design)
+    kpi_scale = float(design.scalings.kpi.scale)
+    implied = np.asarray(parts.media.sum(axis=0)) * kpi_scale / np.asarray(design.spend.sum(axis=0))
+    np.testing.assert_allclose(implied, prior["media/roi"][0], rtol=1e-4)
+    np.testing.assert_allclose(prior["media/coef"][0], parts.coef, rtol=1e-6)
+
+
+def test_contribution_effect_implies_the_sampled_share(small_ds) -> None:
+    spec = ModelSpec.default(small_ds)
+    design = design_for(spec, small_ds)
+    prior = draw(spec, design, seed=2)
+    params = {k: v[0] for k, v in prior.items() if k != "kpi"}
+    parts = components(spec, params, design)
+    np.testing.assert_allclose(parts.media.mean(axis=0), prior["media/share"][0], rtol=1e-4)
+
+
+def test_roi_window_is_the_training_window_when_future_is_appended(small_ds) -> None:
+    spec = ModelSpec.default(small_ds, effect=ROIEffect())
+    design = design_for(spec, small_ds)
+    params = {k: v[0] for k, v in draw(spec, design, seed=3).items() if k != "kpi"}
+    full = components(spec, params, design)
+    n = 80
+    short = components(spec, params, design, train_periods=n)
+    ratio = np.asarray(short.coef / full.coef)
+    expected = (
+        np.asarray(design.spend[:n].sum(0) / design.spend.sum(0))
+        * np.asarray((full.media / full.coef[None, :]).sum(0))
+        / np.asarray((full.media / full.coef[None, :])[:n].sum(0))
+    )
+    np.testing.assert_allclose(ratio, expected, rtol=1e-4)
+
+
+def test_sites_and_groups_for_mixed_media(small_ds) -> None:
+    media = {c: MediaSpec() for c in small_ds.channels}
+    media["search"] = MediaSpec(adstock=WeibullCDFAdstock(l_max=6))  # Hill, the others too
+    spec = ModelSpec.default(small_ds, media=media)
+    groups = media_groups(spec)
+    assert [(g.prefix, g.channels) for g in groups] == [
+        ("media_0", ("tv", "social")),
+        ("media_1", ("search",)),
+    ]
+    design = design_for(spec, small_ds)
+    trace = numpyro.handlers.trace(numpyro.handlers.seed(mmm_model, 0)).get_trace(
+        spec, design, design.kpi
+    )
+    shapes = {k: tuple(v["value"].shape) for k, v in trace.items() if v["type"] != "plate"}
+    assert shapes["media_0/adstock/alpha"] == (2,)
+    assert shapes["media_1/adstock/shape"] == (1,)
+    assert shapes["media/share"] == (3,)
+    assert shapes["media/coef"] == (3,)
+    assert shapes["controls/coef"] == (1,)
+    assert shapes["kpi"] == (104,)
+    assert trace["kpi"]["is_observed"]
+    # Channel order is kept when the groups are scattered back.
+    params = {k: v["value"] for k, v in trace.items() if v["type"] == "sample" and k != "kpi"}
+    parts = components(spec, params, design)
+    alone = ModelSpec.default(small_ds, media=MediaSpec(adstock=WeibullCDFAdstock(l_max=6)))
+    alone_params = {
+        "media/adstock/shape": jnp.broadcast_to(params["media_1/adstock/shape"], (3,)),
+        "media/adstock/scale": jnp.broadcast_to(params["media_1/adstock/scale"], (3,)),
+        "media/saturation/k": jnp.broadcast_to(params["media_1/saturation/k"], (3,)),
+        "media/saturation/s": jnp.broadcast_to(params["media_1/saturation/s"], (3,)),
+        **{k: v for k, v in params.items() if not k.startswith("media_")},
+    }
+    np.testing.assert_allclose(
+        parts.media[:, 1], components(alone, alone_params, design).media[:, 1], rtol=1e-5
+    )
+
+
+def test_model_function_never_branches_on_spec_types() -> None:
+    import inspect
+
+    from mmm.modeling import _model
+
+    source = inspect.getsource(_model)
+    assert "isinstance" not in source
+    assert "type(" not in source
+
+
+@pytest.mark.parametrize("effect", [CoefficientEffect(), ROIEffect()])
+def test_gradient_of_the_log_density_is_finite(small_ds, effect) -> None:
+    from numpyro.infer.util import initialize_model
+
+    spec = ModelSpec.default(small_ds, effect=effect)
+    design = design_for(spec, small_ds)
+    info = initialize_model(jax.random.PRNGKey(0), mmm_model, model_args=(spec, design, design.kpi))
+    grad = jax.grad(info.potential_fn)(info.param_info.z)
+    assert all(bool(jnp.all(jnp.isfinite(g))) for g in jax.tree_util.tree_leaves(grad))
