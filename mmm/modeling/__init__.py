@@ -25,6 +25,7 @@ from mmm.modeling._effects import (
     CoefficientEffect,
     ContributionEffect,
     ROIEffect,
+    WindowTotals,
 )
 from mmm.modeling._fit import ChainMethod, Guide, Method, design_for, fit, latent_sites
 from mmm.modeling._fitted import FitInfo, FittedMMM, site_dims, to_site, to_variable
@@ -52,6 +53,7 @@ __all__ = [
     "ContributionEffect",
     "CoefficientEffect",
     "ROIEffect",
+    "WindowTotals",
     "AbstractLikelihood",
     "NormalLikelihood",
     "StudentTLikelihood",

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -38,9 +38,31 @@ from jaxtyping import Array, Float
 
 from mmm.features import AbstractSpec
 
-__all__ = ["AbstractMediaEffect", "ContributionEffect", "CoefficientEffect", "ROIEffect"]
+__all__ = [
+    "WindowTotals",
+    "AbstractMediaEffect",
+    "ContributionEffect",
+    "CoefficientEffect",
+    "ROIEffect",
+]
 
 Params = Mapping[str, Array]
+
+
+class WindowTotals(NamedTuple):
+    """What an effect needs from the training window to turn its parameters into ``beta``.
+
+    Attributes:
+        unit_sums: ``sum_t u_{c,t}``, ``(channel,)``.
+        spend_totals: total spend per channel in money units, ``(channel,)``.
+        kpi_scale: the KPI scale ``s_y`` (KPI units), scalar.
+        n_periods: number of training periods ``T``.
+    """
+
+    unit_sums: Float[Array, " channel"]
+    spend_totals: Float[Array, " channel"]
+    kpi_scale: Float[Array, ""]
+    n_periods: int
 
 
 class AbstractMediaEffect(AbstractSpec):
@@ -50,19 +72,13 @@ class AbstractMediaEffect(AbstractSpec):
     def coefficients(
         self,
         params: Params,
-        unit_sums: Float[Array, " channel"],
-        spend_totals: Float[Array, " channel"],
-        kpi_scale: Float[Array, ""],
-        n_periods: int,
+        window: WindowTotals,
     ) -> Float[Array, " channel"]:
         """``beta`` per channel in scaled KPI units.
 
         Args:
             params: the sampled parameters of this spec, each ``(channel,)``.
-            unit_sums: ``sum_t u_{c,t}`` over the training window, ``(channel,)``.
-            spend_totals: total training spend per channel (money units), ``(channel,)``.
-            kpi_scale: the KPI scale ``s_y`` (KPI units).
-            n_periods: number of training periods ``T``.
+            window: sums over the training window (:class:`WindowTotals`).
         """
 
     def apply(self, params: Params, x: Float[Array, "time channel"]) -> Float[Array, " time"]:
@@ -88,13 +104,10 @@ class ContributionEffect(AbstractMediaEffect):
     def coefficients(
         self,
         params: Params,
-        unit_sums: Float[Array, " channel"],
-        spend_totals: Float[Array, " channel"],
-        kpi_scale: Float[Array, ""],
-        n_periods: int,
+        window: WindowTotals,
     ) -> Float[Array, " channel"]:
         """``share * n_periods / unit_sum``."""
-        return params["share"] * n_periods / _positive(unit_sums)
+        return params["share"] * window.n_periods / _positive(window.unit_sums)
 
 
 class CoefficientEffect(AbstractMediaEffect):
@@ -111,10 +124,7 @@ class CoefficientEffect(AbstractMediaEffect):
     def coefficients(
         self,
         params: Params,
-        unit_sums: Float[Array, " channel"],
-        spend_totals: Float[Array, " channel"],
-        kpi_scale: Float[Array, ""],
-        n_periods: int,
+        window: WindowTotals,
     ) -> Float[Array, " channel"]:
         """The sampled ``coef``."""
         return params["coef"]
@@ -134,10 +144,9 @@ class ROIEffect(AbstractMediaEffect):
     def coefficients(
         self,
         params: Params,
-        unit_sums: Float[Array, " channel"],
-        spend_totals: Float[Array, " channel"],
-        kpi_scale: Float[Array, ""],
-        n_periods: int,
+        window: WindowTotals,
     ) -> Float[Array, " channel"]:
         """``roi * spend_total / (kpi_scale * unit_sum)``."""
-        return params["roi"] * spend_totals / (kpi_scale * _positive(unit_sums))
+        return (
+            params["roi"] * window.spend_totals / (window.kpi_scale * _positive(window.unit_sums))
+        )

@@ -31,6 +31,7 @@ import numpyro
 from jaxtyping import Array, Float
 
 from mmm.features import Design, MediaSpec, group_by_structure
+from mmm.modeling._effects import WindowTotals
 from mmm.modeling._spec import ModelSpec
 
 __all__ = [
@@ -127,13 +128,13 @@ def coefficients(
     """``beta`` per channel from the effect's parameters (training-window sums)."""
     effect = {k: v for k, v in _prefixed(params, "media").items() if "/" not in k}
     effect = {k: effect[k] for k in spec.effect.param_names}
-    return spec.effect.coefficients(
-        effect,
-        unit[:train_periods].sum(axis=0),
-        design.spend[:train_periods].sum(axis=0),
-        design.scalings.kpi.scale,
-        train_periods,
+    window = WindowTotals(
+        unit_sums=unit[:train_periods].sum(axis=0),
+        spend_totals=design.spend[:train_periods].sum(axis=0),
+        kpi_scale=design.scalings.kpi.scale,
+        n_periods=train_periods,
     )
+    return spec.effect.coefficients(effect, window)
 
 
 class Components(NamedTuple):

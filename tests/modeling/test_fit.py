@@ -154,9 +154,8 @@ def test_channel_with_one_active_week_fails_before_sampling(small_ds) -> None:
 
 
 def test_more_parameters_than_periods_fails_before_sampling() -> None:
-    from mmm.features import Fourier
-
     from mmm import DataContractWarning
+    from mmm.features import Fourier
 
     with pytest.warns(DataContractWarning, match="52 weekly periods"):
         ds, _ = simulate(n_weeks=52, n_channels=10, seed=0, n_controls=3, n_events=2)
