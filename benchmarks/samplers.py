@@ -85,14 +85,14 @@ def main() -> None:
             start = time.perf_counter()
             f = fit(spec, ds, method=method, chains=4, draws=draws, tune=tune, seed=0, **extra)
             seconds = time.perf_counter() - start
-            rhat, ess = convergence(f)
+            mcmc = method in ("nuts", "hmc")
+            rhat, ess = convergence(f) if mcmc else (float("nan"), float("nan"))
             div = int(f.sample_stats["diverging"].sum()) if "diverging" in f.sample_stats else 0
             err = ""
             if true is not None:
                 roi = roi_per_draw(f).mean(axis=0)
                 truth_roi = np.array([true.roi[c] for c in spec.channels])
                 err = f"{np.mean(np.abs(roi / truth_roi - 1)):.1%}"
-            mcmc = method in ("nuts", "hmc")
             print(
                 f"  {label:<18}{seconds:8.1f}{(ess / seconds if mcmc else float('nan')):9.1f}"
                 f"{(rhat if mcmc else float('nan')):11.3f}{div:6d}{err:>9}",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple, get_args
 
@@ -67,10 +68,35 @@ def latent_sites(spec: ModelSpec, design: Design) -> tuple[list[str], list[str]]
     return latent, deterministic
 
 
+def _with_dtype(spec: ModelSpec, dtype: Any) -> ModelSpec:
+    """``spec`` with every floating array (prior parameters) cast to ``dtype``.
+
+    Priors built before the float64 switch hold float32 arrays; sampled values follow
+    their priors' dtype, so the spec must follow the design's.
+    """
+
+    def cast(leaf: Any) -> Any:
+        if isinstance(leaf, jax.Array | np.ndarray) and jnp.issubdtype(leaf.dtype, jnp.floating):
+            return jnp.asarray(leaf, dtype=dtype)
+        return leaf
+
+    return jax.tree_util.tree_map(cast, spec)
+
+
 def _chain_method(requested: ChainMethod, chains: int) -> str:
     if requested != "auto":
         return requested
-    return "parallel" if chains > 1 and jax.local_device_count() >= chains else "vectorized"
+    if chains > 1 and jax.local_device_count() >= chains:
+        return "parallel"
+    if chains > 1 and jax.default_backend() == "cpu" and (os.cpu_count() or 1) > 1:
+        warnings.warn(
+            f"{chains} chains run vectorized on {jax.local_device_count()} CPU device(s); "
+            "parallel chains were 2-3x faster in docs/benchmarks.md: call "
+            f"numpyro.set_host_device_count({chains}) before JAX starts (first thing in the "
+            "script or notebook)",
+            stacklevel=3,
+        )
+    return "vectorized"
 
 
 def _show_progress(progress_bar: bool | None) -> bool:
@@ -337,6 +363,7 @@ def fit(
         jax.config.update("jax_enable_x64", True)
     dtype = jnp.float64 if x64 else jnp.float32
     design = design_for(spec, dataset, dtype=dtype)
+    spec = _with_dtype(spec, dtype)
     check_before_fit(spec, design)
     options = {
         "chains": chains,

@@ -169,3 +169,23 @@ def test_more_parameters_than_periods_fails_before_sampling() -> None:
     assert n >= 52
     with pytest.raises(ModelDataError, match=f"{n} free parameters but the data have 52 periods"):
         fit(spec, ds, draws=10, tune=10)
+
+
+def test_float64_switch_in_a_fresh_process() -> None:
+    """x64=True fits in float64 (a subprocess: the switch is process-wide)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import mmm, numpy as np\n"
+        "ds, _ = mmm.simulate(n_weeks=104, n_channels=2, seed=1)\n"
+        "f = mmm.fit(mmm.ModelSpec.default(ds), ds, method='map', svi_steps=50, x64=True)\n"
+        "assert f.design.kpi.dtype == np.float64, f.design.kpi.dtype\n"
+        "assert all(v.dtype == np.float64 for v in f.samples.values())\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("ok")
