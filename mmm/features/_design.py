@@ -86,6 +86,7 @@ class Scalings(eqx.Module):
         kpi: ``kpi_scaled = kpi / kpi.scale`` (mean absolute KPI).
         media: per-channel maximum of the media inputs (spend or exposure).
         controls: per-control standardization (``None`` without controls).
+        organic: per-series maximum of the organic activity (``None`` without organic).
         start: first training date (``t = 0``).
         end: last training date (``t = 1``).
     """
@@ -93,6 +94,7 @@ class Scalings(eqx.Module):
     kpi: MeanScaling
     media: MaxScaling
     controls: Standardization | None
+    organic: MaxScaling | None
     start: dt.date = eqx.field(static=True)
     end: dt.date = eqx.field(static=True)
 
@@ -100,10 +102,12 @@ class Scalings(eqx.Module):
     def fit(cls, arrays: ModelArrays, media_inputs: Float[Array, "time channel"]) -> Scalings:
         """Fit all factors on a training dataset's arrays and chosen media inputs."""
         controls = Standardization.fit(arrays.controls) if arrays.control_names else None
+        organic = MaxScaling.fit(arrays.organic) if arrays.organic_names else None
         return cls(
             kpi=MeanScaling.fit(arrays.kpi),
             media=MaxScaling.fit(media_inputs),
             controls=controls,
+            organic=organic,
             start=arrays.dates[0],
             end=arrays.dates[-1],
         )
@@ -116,19 +120,22 @@ class Design(eqx.Module):
         kpi: scaled KPI, ``(time,)``.
         media: scaled media inputs (spend, or exposure where a spec asks), ``(time, channel)``.
         spend: spend in the dataset's money units, ``(time, channel)`` (for ROI).
+        organic: max-scaled organic activity, ``(time, organic)`` (``(time, 0)`` without).
         baseline: one feature matrix ``(time, feature)`` per baseline spec, in spec order.
         scalings: the factors fitted on the training window.
-        dates, channels: labels of the time and channel axes.
+        dates, channels, organic_names: labels of the time, channel and organic axes.
         baseline_labels: the feature labels of each baseline matrix.
     """
 
     kpi: Float[Array, " time"]
     media: Float[Array, "time channel"]
     spend: Float[Array, "time channel"]
+    organic: Float[Array, "time organic"]
     baseline: tuple[Float[Array, "time feature"], ...]
     scalings: Scalings
     dates: tuple[dt.date, ...] = eqx.field(static=True)
     channels: tuple[str, ...] = eqx.field(static=True)
+    organic_names: tuple[str, ...] = eqx.field(static=True)
     baseline_labels: tuple[tuple[str, ...], ...] = eqx.field(static=True)
 
 
@@ -213,13 +220,20 @@ def build_design(
         )
     context = design_context(arrays, scalings)
     matrices = tuple(spec.features(context) for spec in baseline)
+    organic = (
+        scalings.organic.transform(arrays.organic)
+        if scalings.organic is not None
+        else arrays.organic
+    )
     return Design(
         kpi=scalings.kpi.transform(arrays.kpi),
         media=scalings.media.transform(inputs),
         spend=arrays.spend,
+        organic=organic,
         baseline=matrices,
         scalings=scalings,
         dates=arrays.dates,
         channels=arrays.channels,
+        organic_names=arrays.organic_names,
         baseline_labels=tuple(spec.labels(context) for spec in baseline),
     )

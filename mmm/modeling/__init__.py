@@ -39,6 +39,8 @@ from mmm.modeling._model import (
     media_groups,
     mmm_model,
     model_sites,
+    organic_groups,
+    unit_responses,
 )
 from mmm.modeling._predict import Prediction, expected_kpi, history_and_future, predict
 from mmm.modeling._spec import SPEC_FORMAT_VERSION, ModelSpec, default_l_max, spend_share_effect
@@ -62,6 +64,8 @@ __all__ = [
     "components",
     "Components",
     "media_groups",
+    "organic_groups",
+    "unit_responses",
     "MediaGroup",
     "model_sites",
     "Site",

@@ -38,16 +38,22 @@ def check_before_fit(spec: ModelSpec, design: Design) -> None:
     Raises:
         ModelDataError: naming the channel (and its active dates) or the counts, with the fix.
     """
-    media = np.asarray(design.media)
-    for i, channel in enumerate(design.channels):
-        active = np.flatnonzero(media[:, i] > 0)
+    series = [
+        ("channel", name, column, "spend")
+        for name, column in zip(design.channels, np.asarray(design.media).T, strict=True)
+    ] + [
+        ("organic series", name, column, "organic")
+        for name, column in zip(design.organic_names, np.asarray(design.organic).T, strict=True)
+    ]
+    for kind, name, column, role in series:
+        active = np.flatnonzero(column > 0)
         if active.size < MIN_ACTIVE_PERIODS:
             dates = [str(design.dates[t]) for t in active]
             raise ModelDataError(
-                f"channel {channel!r} has media in {active.size} period(s) {dates} of "
+                f"{kind} {name!r} has activity in {active.size} period(s) {dates} of "
                 f"{len(design.dates)}: its adstock, saturation and effect cannot be estimated "
-                f"from fewer than {MIN_ACTIVE_PERIODS}; drop the channel (ds.drop('spend__"
-                f"{channel}')) or merge it into a related one"
+                f"from fewer than {MIN_ACTIVE_PERIODS}; drop it (ds.drop('{role}__{name}')) "
+                "or merge it into a related one"
             )
     n_params = count_parameters(spec, design)
     n_periods = len(design.dates)

@@ -54,6 +54,11 @@ def design_for(spec: ModelSpec, dataset: MMMDataSet, dtype: Any = None) -> Desig
             f"the spec's channels {list(spec.channels)} differ from the dataset's "
             f"{dataset.channels}: build the spec from this dataset (ModelSpec.default(ds))"
         )
+    if tuple(dataset.organic) != spec.organic_names:
+        raise ValueError(
+            f"the spec's organic series {list(spec.organic_names)} differ from the dataset's "
+            f"{dataset.organic}: build the spec from this dataset (ModelSpec.default(ds))"
+        )
     arrays = dataset.to_arrays(dtype=dtype)
     return build_design(
         arrays, media=dict(zip(spec.channels, spec.media, strict=True)), baseline=spec.baseline

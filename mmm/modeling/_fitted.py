@@ -14,7 +14,7 @@ import numpyro
 from mmm.data import MMMDataSet
 from mmm.features import Design
 from mmm.modeling._arviz import az
-from mmm.modeling._model import media_groups, mmm_model
+from mmm.modeling._model import media_groups, mmm_model, organic_groups
 from mmm.modeling._spec import ModelSpec
 
 __all__ = ["FitInfo", "FittedMMM", "site_dims", "to_variable", "to_site"]
@@ -53,14 +53,24 @@ def site_dims(spec: ModelSpec, design: Design) -> tuple[dict[str, list[str]], di
     """Dims of every parameter site (beyond chain and draw) and the coordinates they use."""
     dims: dict[str, list[str]] = {}
     coords: dict[str, Any] = {"channel": list(spec.channels)}
-    for group in media_groups(spec):
-        dim = "channel" if group.prefix == "media" else f"{group.prefix}_channel"
-        coords[dim] = list(group.channels)
-        for part, sub in (("adstock", group.spec.adstock), ("saturation", group.spec.saturation)):
-            for name in sub.param_names:
-                dims[f"{group.prefix}/{part}/{name}"] = [dim]
-    for name in (*spec.effect.param_names, "coef"):
-        dims[f"media/{name}"] = ["channel"]
+    if spec.organic_names:
+        coords["organic"] = list(spec.organic_names)
+    blocks = (
+        ("media", "channel", spec.effect, media_groups(spec)),
+        ("organic", "organic", spec.organic_effect, organic_groups(spec)),
+    )
+    for base, axis, effect, groups in blocks:
+        for group in groups:
+            dim = axis if group.prefix == base else f"{group.prefix}_channel"
+            coords[dim] = list(group.channels)
+            for part, sub in (
+                ("adstock", group.spec.adstock),
+                ("saturation", group.spec.saturation),
+            ):
+                for name in sub.param_names:
+                    dims[f"{group.prefix}/{part}/{name}"] = [dim]
+        for name in (*effect.param_names, "coef"):
+            dims[f"{base}/{name}"] = [axis]
     for baseline, labels in zip(spec.baseline, design.baseline_labels, strict=True):
         coords[f"{baseline.name}_feature"] = list(labels)
         dims[f"{baseline.name}/coef"] = [f"{baseline.name}_feature"]

@@ -31,12 +31,14 @@ import numpyro
 from jaxtyping import Array, Float
 
 from mmm.features import Design, MediaSpec, group_by_structure
-from mmm.modeling._effects import WindowTotals
+from mmm.modeling._effects import AbstractMediaEffect, WindowTotals
 from mmm.modeling._spec import ModelSpec
 
 __all__ = [
     "MediaGroup",
     "media_groups",
+    "organic_groups",
+    "unit_responses",
     "sample_parameters",
     "components",
     "Components",
@@ -64,32 +66,44 @@ class MediaGroup(NamedTuple):
     spec: MediaSpec
 
 
-def media_groups(spec: ModelSpec) -> list[MediaGroup]:
-    """The vectorized media groups of ``spec``, in order of first appearance."""
-    grouped = group_by_structure(dict(zip(spec.channels, spec.media, strict=True)))
-    single = len(grouped) == 1
-    position = {c: i for i, c in enumerate(spec.channels)}
+def _groups(names: tuple[str, ...], specs: tuple[MediaSpec, ...], base: str) -> list[MediaGroup]:
+    grouped = group_by_structure(dict(zip(names, specs, strict=True)))
+    position = {c: i for i, c in enumerate(names)}
     return [
         MediaGroup(
-            prefix="media" if single else f"media_{g}",
-            positions=tuple(position[c] for c in names),
-            channels=names,
+            prefix=base if len(grouped) == 1 else f"{base}_{g}",
+            positions=tuple(position[c] for c in members),
+            channels=members,
             spec=stacked,
         )
-        for g, (names, stacked) in enumerate(grouped)
+        for g, (members, stacked) in enumerate(grouped)
     ]
+
+
+def media_groups(spec: ModelSpec) -> list[MediaGroup]:
+    """The vectorized groups of paid channels, in order of first appearance."""
+    return _groups(spec.channels, spec.media, "media")
+
+
+def organic_groups(spec: ModelSpec) -> list[MediaGroup]:
+    """The vectorized groups of organic series (prefix ``"organic"``); empty without any."""
+    return _groups(spec.organic_names, spec.organic, "organic") if spec.organic_names else []
 
 
 def sample_parameters(spec: ModelSpec, design: Design) -> dict[str, Array]:
     """Sample every parameter of ``spec`` (NumPyro); returns them keyed by site name."""
     params: dict[str, Array] = {}
-    for group in media_groups(spec):
-        with numpyro.plate(f"{group.prefix}/channel", len(group.channels)):
-            sampled = group.spec.sample(group.prefix)
-        params.update({f"{group.prefix}/{k}": v for k, v in sampled.items()})
-    with numpyro.plate("media/channel", len(spec.channels)):
-        sampled = spec.effect.sample("media")
-    params.update({f"media/{k}": v for k, v in sampled.items()})
+    blocks = [("media", spec.channels, spec.effect, media_groups(spec))]
+    if spec.organic_names:
+        blocks.append(("organic", spec.organic_names, spec.organic_effect, organic_groups(spec)))
+    for base, names, effect, groups in blocks:
+        for group in groups:
+            with numpyro.plate(f"{group.prefix}/channel", len(group.channels)):
+                sampled = group.spec.sample(group.prefix)
+            params.update({f"{group.prefix}/{k}": v for k, v in sampled.items()})
+        with numpyro.plate(f"{base}/channel", len(names)):
+            sampled = effect.sample(base)
+        params.update({f"{base}/{k}": v for k, v in sampled.items()})
     for baseline, features in zip(spec.baseline, design.baseline, strict=True):
         sampled = baseline.sample_for(features.shape[1])
         params.update({f"{baseline.name}/{k}": v for k, v in sampled.items()})
@@ -103,38 +117,41 @@ def _prefixed(params: Params, prefix: str) -> dict[str, Array]:
 
 
 def unit_responses(
-    spec: ModelSpec, params: Params, media: Float[Array, "time channel"]
+    groups: list[MediaGroup], params: Params, x: Float[Array, "time channel"]
 ) -> Float[Array, "time channel"]:
-    """Each channel's unit response ``u = MediaSpec.apply(x)``, shape ``(time, channel)``."""
-    columns: list[Array | None] = [None] * len(spec.channels)
-    for group in media_groups(spec):
-        own = {
-            k: v for k, v in _prefixed(params, group.prefix).items() if "/" in k
-        }  # adstock/<p>, saturation/<p>
-        x = media[:, jnp.asarray(group.positions)].T  # (group channel, time)
-        u = jax.vmap(group.spec.apply)(own, x)
+    """Each series' unit response ``u = MediaSpec.apply(x)``, shape ``(time, channel)``.
+
+    Args:
+        groups: the vectorized groups (:func:`media_groups` or :func:`organic_groups`).
+        params: one draw, keyed by site name.
+        x: the scaled inputs, one column per series of the groups.
+    """
+    columns: list[Array | None] = [None] * x.shape[1]
+    for group in groups:
+        # adstock/<p> and saturation/<p>; the effect's own sites have no "/".
+        own = {k: v for k, v in _prefixed(params, group.prefix).items() if "/" in k}
+        u = jax.vmap(group.spec.apply)(own, x[:, jnp.asarray(group.positions)].T)
         for j, i in enumerate(group.positions):
             columns[i] = u[j]
     return jnp.stack([c for c in columns if c is not None], axis=1)
 
 
-def coefficients(
-    spec: ModelSpec,
+def _coefficients(
+    effect: AbstractMediaEffect,
     params: Params,
     unit: Float[Array, "time channel"],
+    spend: Float[Array, "time channel"],
     design: Design,
     train_periods: int,
 ) -> Float[Array, " channel"]:
-    """``beta`` per channel from the effect's parameters (training-window sums)."""
-    effect = {k: v for k, v in _prefixed(params, "media").items() if "/" not in k}
-    effect = {k: effect[k] for k in spec.effect.param_names}
+    """``beta`` per series from the effect's parameters (training-window sums)."""
     window = WindowTotals(
         unit_sums=unit[:train_periods].sum(axis=0),
-        spend_totals=design.spend[:train_periods].sum(axis=0),
+        spend_totals=spend[:train_periods].sum(axis=0),
         kpi_scale=design.scalings.kpi.scale,
         n_periods=train_periods,
     )
-    return spec.effect.coefficients(effect, window)
+    return effect.coefficients({k: params[k] for k in effect.param_names}, window)
 
 
 class Components(NamedTuple):
@@ -144,15 +161,19 @@ class Components(NamedTuple):
         media: per channel, ``(time, channel)``.
         baseline: per baseline spec (in spec order), each ``(time,)``.
         coef: the media coefficients ``beta``, ``(channel,)``.
+        organic: per organic series, ``(time, organic)`` (``(time, 0)`` without).
+        organic_coef: their coefficients, ``(organic,)``.
     """
 
     media: Float[Array, "time channel"]
     baseline: tuple[Float[Array, " time"], ...]
     coef: Float[Array, " channel"]
+    organic: Float[Array, "time organic"]
+    organic_coef: Float[Array, " organic"]
 
     def total(self) -> Float[Array, " time"]:
         """The expected scaled KPI ``mu``: the sum of every component."""
-        out = self.media.sum(axis=1)
+        out = self.media.sum(axis=1) + self.organic.sum(axis=1)
         for b in self.baseline:
             out = out + b
         return out
@@ -176,13 +197,27 @@ def components(
     transformation it inlines.
     """
     n = design.media.shape[0] if train_periods is None else train_periods
-    unit = unit_responses(spec, params, design.media)
-    beta = coefficients(spec, params, unit, design, n)
+    unit = unit_responses(media_groups(spec), params, design.media)
+    beta = _coefficients(spec.effect, _prefixed(params, "media"), unit, design.spend, design, n)
+    organic, organic_beta = design.organic, jnp.zeros((0,), design.organic.dtype)
+    if spec.organic_names:
+        unit_o = unit_responses(organic_groups(spec), params, design.organic)
+        no_spend = jnp.zeros_like(unit_o)
+        organic_beta = _coefficients(
+            spec.organic_effect, _prefixed(params, "organic"), unit_o, no_spend, design, n
+        )
+        organic = unit_o * organic_beta[None, :]
     baseline = tuple(
         b.apply(_prefixed(params, b.name), features)
         for b, features in zip(spec.baseline, design.baseline, strict=True)
     )
-    return Components(media=unit * beta[None, :], baseline=baseline, coef=beta)
+    return Components(
+        media=unit * beta[None, :],
+        baseline=baseline,
+        coef=beta,
+        organic=organic,
+        organic_coef=organic_beta,
+    )
 
 
 def mmm_model(
@@ -201,8 +236,10 @@ def mmm_model(
     """
     params = sample_parameters(spec, design)
     parts = components(spec, params, design, train_periods)
-    if "coef" not in spec.effect.param_names:
+    if "coef" not in spec.effect.param_names:  # a sampled site is not recorded twice
         numpyro.deterministic("media/coef", parts.coef)
+    if spec.organic_names and "coef" not in spec.organic_effect.param_names:
+        numpyro.deterministic("organic/coef", parts.organic_coef)
     mu = parts.total()
     likelihood = spec.likelihood.distribution(_prefixed(params, "kpi"), mu)
     numpyro.sample("kpi", likelihood, obs=kpi)

@@ -28,7 +28,7 @@ from mmm.features import (
     spec_to_dict,
     stack_priors,
 )
-from mmm.modeling._effects import AbstractMediaEffect, ContributionEffect
+from mmm.modeling._effects import AbstractMediaEffect, ContributionEffect, ROIEffect
 from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood
 
 __all__ = ["ModelSpec", "SPEC_FORMAT_VERSION", "default_l_max", "spend_share_effect"]
@@ -107,6 +107,10 @@ class ModelSpec(eqx.Module):
             per channel ``(channel,)``.
         baseline: the baseline components, each with a unique name.
         likelihood: the observation model.
+        organic_names: unpaid series (``organic__<name>``), in the dataset's order (static).
+        organic: one :class:`MediaSpec` per organic series (modeled like media).
+        organic_effect: their amplitude (no spend, so no ROI: :class:`ContributionEffect`
+            or :class:`CoefficientEffect`); default shares ``HalfNormal(0.1)``.
     """
 
     channels: tuple[str, ...] = eqx.field(static=True)
@@ -114,9 +118,23 @@ class ModelSpec(eqx.Module):
     effect: AbstractMediaEffect = eqx.field(default_factory=ContributionEffect)
     baseline: tuple[AbstractBaseline, ...] = (Intercept(), LinearTrend(), Fourier())
     likelihood: AbstractLikelihood = eqx.field(default_factory=NormalLikelihood)
+    organic_names: tuple[str, ...] = eqx.field(static=True, default=())
+    organic: tuple[MediaSpec, ...] = ()
+    organic_effect: AbstractMediaEffect = eqx.field(
+        default_factory=lambda: ContributionEffect(share=dist.HalfNormal(0.1))
+    )
 
     def __check_init__(self) -> None:
         _check_channels(self.channels, self.media)
+        if self.organic_names:
+            _check_channels(self.organic_names, self.organic)
+        elif self.organic:
+            raise ValueError("organic specs given without organic_names: pass both or neither")
+        if isinstance(self.organic_effect, ROIEffect):
+            raise ValueError(
+                "organic series have no spend, so no ROI: use ContributionEffect or "
+                "CoefficientEffect as organic_effect"
+            )
         names = [b.name for b in self.baseline]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
@@ -127,12 +145,16 @@ class ModelSpec(eqx.Module):
                 f"baseline name(s) {clashes} clash with the model's own site prefixes "
                 f"({sorted(_RESERVED)}, 'media_<i>'): rename them (name=...)"
             )
-        for prior in self.effect.priors().values():
-            if prior.batch_shape not in ((), (len(self.channels),)):
-                raise ValueError(
-                    f"effect prior has batch shape {prior.batch_shape}: use a scalar prior or "
-                    f"one with batch shape ({len(self.channels)},), one entry per channel"
-                )
+        for label, effect, n in (
+            ("effect", self.effect, len(self.channels)),
+            ("organic_effect", self.organic_effect, len(self.organic_names)),
+        ):
+            for prior in effect.priors().values():
+                if prior.batch_shape not in ((), (n,)):
+                    raise ValueError(
+                        f"{label} prior has batch shape {prior.batch_shape}: use a scalar prior"
+                        f" or one with batch shape ({n},), one entry per series"
+                    )
 
     # --- construction ------------------------------------------------------------------
 
@@ -149,7 +171,8 @@ class ModelSpec(eqx.Module):
 
         Media: geometric adstock with :func:`default_l_max` lags (normalized) then logistic
         saturation, per channel (PyMC-Marketing's default; one shape parameter, which
-        samples cleanly where Hill's ``k`` and ``s`` trade off). Baseline: intercept,
+        samples cleanly where Hill's ``k`` and ``s`` trade off). Organic series: modeled like the
+        paid channels, with contribution-share priors. Baseline: intercept,
         linear trend, yearly Fourier seasonality (order 2 with at least a year of data,
         else order 1), a weekly Fourier term (order 3) on daily data, controls and events
         when the dataset has them. Media effect :func:`spend_share_effect` (contribution
@@ -190,12 +213,18 @@ class ModelSpec(eqx.Module):
             baseline.append(Controls())
         if dataset.events:
             baseline.append(Events())
+        organic_default = MediaSpec(
+            adstock=GeometricAdstock(l_max=default_l_max(frequency)),
+            saturation=LogisticSaturation(),
+        )
         return cls(
             channels=tuple(dataset.channels),
             media=per_channel,
             effect=effect if effect is not None else spend_share_effect(dataset),
             baseline=tuple(baseline),
             likelihood=likelihood if likelihood is not None else NormalLikelihood(),
+            organic_names=tuple(dataset.organic),
+            organic=tuple(organic_default for _ in dataset.organic),
         )
 
     def with_media_priors(
@@ -249,6 +278,9 @@ class ModelSpec(eqx.Module):
             "effect": spec_to_dict(self.effect),
             "baseline": [spec_to_dict(b) for b in self.baseline],
             "likelihood": spec_to_dict(self.likelihood),
+            "organic_names": list(self.organic_names),
+            "organic": [spec_to_dict(m) for m in self.organic],
+            "organic_effect": spec_to_dict(self.organic_effect),
         }
 
     @classmethod
@@ -278,6 +310,11 @@ class ModelSpec(eqx.Module):
                 _typed(spec_from_dict(b), AbstractBaseline, "baseline") for b in data["baseline"]
             ),
             likelihood=_typed(spec_from_dict(data["likelihood"]), AbstractLikelihood, "likelihood"),
+            organic_names=tuple(data["organic_names"]),
+            organic=tuple(_typed(spec_from_dict(m), MediaSpec, "organic") for m in data["organic"]),
+            organic_effect=_typed(
+                spec_from_dict(data["organic_effect"]), AbstractMediaEffect, "organic_effect"
+            ),
         )
 
     def to_json(self, **kwargs: Any) -> str:

@@ -146,7 +146,7 @@ def test_channel_with_one_active_week_fails_before_sampling(small_ds) -> None:
         .alias("spend__search")
     )
     ds = MMMDataSet.from_frame(frame, warn=False)
-    expected = rf"'search' has media in 1 period\(s\) \['{small_ds.dates[week]}'\]"
+    expected = rf"'search' has activity in 1 period\(s\) \['{small_ds.dates[week]}'\]"
     with pytest.raises(ModelDataError, match=expected):
         fit(ModelSpec.default(ds), ds, draws=10, tune=10)
     assert issubclass(ModelDataError, ValueError)

@@ -1,5 +1,7 @@
 """The model's pure half against an independent numpy computation, and its sites."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -46,7 +48,7 @@ def test_components_match_a_numpy_reference(small_ds, ref_media) -> None:
         coef = prior[f"{b.name}/coef"]
         np.testing.assert_allclose(contribution, np.asarray(features) @ coef, rtol=1e-5, atol=1e-6)
     total = parts.media.sum(axis=1) + sum(parts.baseline)
-    np.testing.assert_allclose(parts.total(), total, rtol=1e-6)
+    np.testing.assert_allclose(parts.total(), total, rtol=1e-6, atol=1e-6)
 
 
 def test_roi_effect_implies_exactly_the_sampled_roi(small_ds) -> None:
@@ -142,3 +144,57 @@ def test_gradient_of_the_log_density_is_finite(small_ds, effect) -> None:
     info = initialize_model(jax.random.PRNGKey(0), mmm_model, model_args=(spec, design, design.kpi))
     grad = jax.grad(info.potential_fn)(info.param_info.z)
     assert all(bool(jnp.all(jnp.isfinite(g))) for g in jax.tree_util.tree_leaves(grad))
+
+
+@pytest.fixture(scope="module")
+def organic_ds(small_ds):
+    import polars as pl
+
+    from mmm.data import MMMDataSet
+
+    rng = np.random.default_rng(0)
+    n = small_ds.n_periods
+    newsletter = rng.gamma(2.0, 50.0, n) * (rng.random(n) > 0.3)
+    frame = small_ds.frame.with_columns(pl.Series("organic__newsletter", newsletter))
+    return MMMDataSet.from_frame(frame, warn=False)
+
+
+def test_organic_series_are_modeled_like_media(organic_ds, ref_media) -> None:
+    from mmm.features import GeometricAdstock, HillSaturation
+
+    spec = ModelSpec.default(organic_ds, effect=CoefficientEffect(), media=MediaSpec())
+    assert spec.organic_names == ("newsletter",)
+    spec = dataclasses.replace(
+        spec,
+        organic=(MediaSpec(adstock=GeometricAdstock(l_max=4), saturation=HillSaturation()),),
+        organic_effect=CoefficientEffect(),
+    )
+    assert ModelSpec.from_json(spec.to_json()).to_dict() == spec.to_dict()
+    design = design_for(spec, organic_ds)
+    prior = {k: np.asarray(v[0]) for k, v in draw(spec, design, seed=4).items() if k != "kpi"}
+    assert prior["organic/adstock/alpha"].shape == (1,)
+    assert prior["organic/coef"].shape == (1,)
+    parts = components(spec, prior, design)
+    raw = organic_ds.frame["organic__newsletter"].to_numpy()
+    unit = ref_media(
+        raw / raw.max(),
+        float(prior["organic/adstock/alpha"][0]),
+        float(prior["organic/saturation/k"][0]),
+        float(prior["organic/saturation/s"][0]),
+        4,
+    )
+    np.testing.assert_allclose(parts.organic[:, 0], prior["organic/coef"][0] * unit, rtol=2e-5)
+    expected = parts.media.sum(axis=1) + parts.organic.sum(axis=1) + sum(parts.baseline)
+    np.testing.assert_allclose(parts.total(), expected, rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="no ROI"):
+        dataclasses.replace(spec, organic_effect=ROIEffect())
+
+
+def test_organic_fit_and_idata(organic_ds) -> None:
+    from mmm.modeling import fit
+
+    f = fit(ModelSpec.default(organic_ds), organic_ds, method="map", svi_steps=100)
+    post = f.idata.posterior
+    assert post["organic.share"].dims == ("chain", "draw", "organic")
+    assert list(post["organic.share"].coords["organic"].values) == ["newsletter"]
+    assert post["organic.coef"].shape == (1, 1, 1)
