@@ -136,7 +136,9 @@ def predict(
     Args:
         fitted: the fit.
         future: the periods right after the training window, with the same columns (their
-            spend, controls and events; a KPI column, if any, is not used); ``None``
+            spend, controls and events; a KPI column, if any, is not used): an
+            :class:`MMMDataSet` (which must itself meet the dataset contract, e.g. at
+            least 26 weekly periods) or, for any horizon, :class:`ModelArrays`; ``None``
             predicts the training window.
         seed: PRNG seed of the observation noise.
         chunk_size: draws per vmapped evaluation (memory bound).
