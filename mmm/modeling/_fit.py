@@ -31,8 +31,8 @@ from numpyro.infer.autoguide import (
 )
 from numpyro.infer.util import constrain_fn, initialize_model, potential_energy
 
-from mmm.data import MMMDataSet
-from mmm.features import Design, build_design
+from mmm.data import MMMDataSet, ModelArrays
+from mmm.features import Design, Scalings, build_design
 from mmm.modeling._checks import check_before_fit
 from mmm.modeling._fitted import FitInfo, FittedMMM
 from mmm.modeling._model import mmm_model, model_sites
@@ -47,22 +47,36 @@ Guide = Literal["mean_field", "low_rank"]
 _MCMC_FIELDS = ("diverging", "num_steps", "energy", "accept_prob", "adapt_state.step_size")
 
 
-def design_for(spec: ModelSpec, dataset: MMMDataSet, dtype: Any = None) -> Design:
-    """The training design of ``spec`` on ``dataset`` (scalings fitted on it)."""
-    if tuple(dataset.channels) != spec.channels:
-        raise ValueError(
-            f"the spec's channels {list(spec.channels)} differ from the dataset's "
-            f"{dataset.channels}: build the spec from this dataset (ModelSpec.default(ds))"
-        )
-    if tuple(dataset.organic) != spec.organic_names:
-        raise ValueError(
-            f"the spec's organic series {list(spec.organic_names)} differ from the dataset's "
-            f"{dataset.organic}: build the spec from this dataset (ModelSpec.default(ds))"
-        )
-    arrays = dataset.to_arrays(dtype=dtype)
-    return build_design(
-        arrays, media=dict(zip(spec.channels, spec.media, strict=True)), baseline=spec.baseline
-    )
+def design_for(
+    spec: ModelSpec,
+    data: MMMDataSet | ModelArrays,
+    dtype: Any = None,
+    scalings: Scalings | None = None,
+) -> Design:
+    """The design of ``spec`` on ``data``.
+
+    Args:
+        spec: the model spec; its channels and organic series must be the data's.
+        data: a dataset (converted with ``dtype``) or its arrays.
+        dtype: floating dtype for a dataset's arrays (``None``: JAX's default).
+        scalings: the training scalings, for held-out or future periods; ``None`` fits
+            them on ``data`` (the training window).
+
+    Raises:
+        ValueError: naming both lists if the channels or organic series differ.
+    """
+    arrays = data.to_arrays(dtype=dtype) if isinstance(data, MMMDataSet) else data
+    for what, ours, theirs in (
+        ("channels", spec.channels, arrays.channels),
+        ("organic series", spec.organic_names, arrays.organic_names),
+    ):
+        if tuple(theirs) != ours:
+            raise ValueError(
+                f"the spec's {what} {list(ours)} differ from the data's {list(theirs)}: "
+                "build the spec from this dataset (ModelSpec.default(ds))"
+            )
+    media = dict(zip(spec.channels, spec.media, strict=True))
+    return build_design(arrays, media=media, baseline=spec.baseline, scalings=scalings)
 
 
 def latent_sites(spec: ModelSpec, design: Design) -> tuple[list[str], list[str]]:

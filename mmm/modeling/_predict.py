@@ -20,7 +20,8 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from mmm.data import MMMDataSet, ModelArrays
-from mmm.features import Design, build_design
+from mmm.features import Design
+from mmm.modeling._fit import design_for
 from mmm.modeling._fitted import FittedMMM
 from mmm.modeling._model import _prefixed, components
 from mmm.modeling._spec import ModelSpec
@@ -157,12 +158,7 @@ def predict(
         dtype = train.kpi.dtype
         history = fitted.dataset.to_arrays(dtype=dtype)
         ahead = future.to_arrays(dtype=dtype) if isinstance(future, MMMDataSet) else future
-        design = build_design(
-            history_and_future(history, ahead),
-            media=dict(zip(spec.channels, spec.media, strict=True)),
-            baseline=spec.baseline,
-            scalings=train.scalings,
-        )
+        design = design_for(spec, history_and_future(history, ahead), scalings=train.scalings)
         window = slice(n_train, len(design.dates))
     flat = fitted.flat_samples()
     mu = expected_kpi(spec, flat, design, n_train, chunk_size)[:, window]

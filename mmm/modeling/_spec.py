@@ -68,20 +68,25 @@ def spend_share_effect(dataset: MMMDataSet, media_share: float = 0.5) -> Contrib
     )
 
 
-def _check_channels(channels: Sequence[str], media: Sequence[MediaSpec]) -> None:
+def _check_channels(
+    channels: Sequence[str],
+    media: Sequence[MediaSpec],
+    names: str = "channels",
+    field: str = "media",
+) -> None:
     if len(channels) == 0:
         raise ValueError("a ModelSpec needs at least one media channel")
     if len(set(channels)) != len(channels):
-        raise ValueError(f"channels must be unique, got {list(channels)}")
+        raise ValueError(f"{names} must be unique, got {list(channels)}")
     if len(media) != len(channels):
         raise ValueError(
-            f"media has {len(media)} MediaSpec(s) for {len(channels)} channels: pass one per "
-            "channel, in channel order"
+            f"{field} has {len(media)} MediaSpec(s) for {len(channels)} {names}: pass one per "
+            f"entry of {names}, in the same order"
         )
     for channel, spec in zip(channels, media, strict=True):
         if not isinstance(spec, MediaSpec):
             raise ValueError(
-                f"media spec of {channel!r} is a {type(spec).__name__}, not a MediaSpec"
+                f"{field} spec of {channel!r} is a {type(spec).__name__}, not a MediaSpec"
             )
 
 
@@ -127,7 +132,7 @@ class ModelSpec(eqx.Module):
     def __check_init__(self) -> None:
         _check_channels(self.channels, self.media)
         if self.organic_names:
-            _check_channels(self.organic_names, self.organic)
+            _check_channels(self.organic_names, self.organic, "organic_names", "organic")
         elif self.organic:
             raise ValueError("organic specs given without organic_names: pass both or neither")
         if isinstance(self.organic_effect, ROIEffect):
