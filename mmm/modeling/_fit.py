@@ -1,5 +1,9 @@
 """``fit``: NUTS, HMC, SVI (mean-field or low-rank), MAP and Laplace on one model spec.
 
+NUTS and HMC run in :mod:`mmm.modeling._mcmc`, whose compiled programs take the spec and
+data as arguments: a second fit of a spec with the same structure, on data of the same
+shapes and with the same sampler settings, compiles nothing and costs only the sampling.
+
 Every method returns the same :class:`FittedMMM`: posterior (or approximate posterior)
 draws of every latent and deterministic site, shaped ``(chain, draw, ...)``, plus the
 sampler's statistics. Chains run ``parallel`` (one per device: XLA host devices on a CPU,
@@ -14,14 +18,14 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from typing import Any, Literal, NamedTuple, get_args
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import numpyro
 import optax
-from numpyro.infer import HMC, MCMC, NUTS, SVI, Predictive, Trace_ELBO, init_to_mean
+from numpyro.infer import SVI, Predictive, Trace_ELBO, init_to_mean
 from numpyro.infer.autoguide import (
     AutoDelta,
     AutoGuide,
@@ -29,12 +33,12 @@ from numpyro.infer.autoguide import (
     AutoLowRankMultivariateNormal,
     AutoNormal,
 )
-from numpyro.infer.util import constrain_fn, initialize_model, potential_energy
 
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.features import Design, Scalings, build_design
 from mmm.modeling._checks import check_before_fit
 from mmm.modeling._fitted import FitInfo, FittedMMM
+from mmm.modeling._mcmc import ChainSettings, constrained_draws, run_chains
 from mmm.modeling._model import mmm_model, model_sites
 from mmm.modeling._spec import ModelSpec
 
@@ -43,8 +47,6 @@ __all__ = ["fit", "Method", "ChainMethod", "Guide", "design_for", "latent_sites"
 Method = Literal["nuts", "hmc", "svi", "map", "laplace"]
 ChainMethod = Literal["auto", "parallel", "vectorized", "sequential"]
 Guide = Literal["mean_field", "low_rank"]
-
-_MCMC_FIELDS = ("diverging", "num_steps", "energy", "accept_prob", "adapt_state.step_size")
 
 
 def design_for(
@@ -110,7 +112,7 @@ def _chain_method(requested: ChainMethod, chains: int) -> str:
     if chains > 1 and jax.default_backend() == "cpu" and (os.cpu_count() or 1) > 1:
         warnings.warn(
             f"{chains} chains run vectorized on {jax.local_device_count()} CPU device(s); "
-            "parallel chains were 2-3x faster in docs/benchmarks.md: call "
+            "parallel chains were 2-4x faster in docs/benchmarks.md: call "
             f"numpyro.set_host_device_count({chains}) before JAX starts (first thing in the "
             "script or notebook)",
             stacklevel=3,
@@ -134,110 +136,48 @@ def _check_count(name: str, value: object, minimum: int) -> None:
         raise ValueError(f"{name}={value!r} is not valid: pass an int >= {minimum}")
 
 
-INIT_JITTER = 0.5
-"""Chains start at the prior means plus ``U(-0.5, 0.5)`` in unconstrained space (dispersed)."""
-
-
-class _Unconstrained(NamedTuple):
-    """The model as functions of its unconstrained parameters, each compiled once."""
-
-    potential: Callable[[dict[str, jax.Array]], jax.Array]
-    constrain: Callable[[dict[str, jax.Array]], dict[str, jax.Array]]
-    initial: Callable[[jax.Array], dict[str, jax.Array]]
-
-
-def _unconstrained(spec: ModelSpec, design: Design, chains: int) -> _Unconstrained:
-    """Potential energy, constraining map and chain initialization, all jitted.
-
-    NumPyro's own initialization evaluates the model and its gradient eagerly, one small
-    XLA compilation per operation (hundreds, ~15 s on 2 cores); these three functions are
-    each compiled once.
-    """
-    args = (spec, design, design.kpi)
-
-    def potential(z: dict[str, jax.Array]) -> jax.Array:
-        return potential_energy(mmm_model, args, {}, z)
-
-    def constrain(z: dict[str, jax.Array]) -> dict[str, jax.Array]:
-        return constrain_fn(mmm_model, args, {}, z, return_deterministic=True)
-
-    @jax.jit
-    def initial(key: jax.Array) -> dict[str, jax.Array]:
-        info = initialize_model(key, mmm_model, init_strategy=init_to_mean(), model_args=args)
-        center = info.param_info.z
-        keys = jax.random.split(key, chains)
-
-        def jitter(k: jax.Array) -> dict[str, jax.Array]:
-            leaves, tree = jax.tree_util.tree_flatten(center)
-            subkeys = jax.random.split(k, len(leaves))
-            moved = [
-                v + jax.random.uniform(sk, jnp.shape(v), v.dtype, -INIT_JITTER, INIT_JITTER)
-                for v, sk in zip(leaves, subkeys, strict=True)
-            ]
-            candidate = jax.tree_util.tree_unflatten(tree, moved)
-            ok = jnp.isfinite(potential(candidate))
-            return jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), candidate, center)
-
-        return jax.vmap(jitter)(keys)
-
-    return _Unconstrained(jax.jit(potential), jax.jit(jax.vmap(constrain)), initial)
-
-
 def _run_mcmc(
-    kernel_cls: Any,
-    kernel_options: dict[str, Any],
+    algo: str,
     spec: ModelSpec,
     design: Design,
     key: jax.Array,
     o: dict[str, Any],
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, Any]]:
-    problem = _unconstrained(spec, design, o["chains"])
-    init_key, run_key = jax.random.split(key)
-    z0 = problem.initial(init_key)
-    if o["chains"] == 1:
-        z0 = jax.tree_util.tree_map(lambda v: v[0], z0)
-    kernel = kernel_cls(
-        potential_fn=problem.potential,
-        target_accept_prob=o["target_accept"],
+    settings = ChainSettings(
+        algo=algo,
+        warmup=o["tune"],
+        draws=o["draws"],
+        target_accept=o["target_accept"],
         dense_mass=o["dense_mass"],
-        **kernel_options,
+        max_tree_depth=o["max_tree_depth"],
+        num_steps=o["hmc_steps"] if algo == "HMC" else None,
+        progress=o["progress_bar"],
     )
-    mcmc = MCMC(
-        kernel,
-        num_warmup=o["tune"],
-        num_samples=o["draws"],
-        num_chains=o["chains"],
-        chain_method=o["chain_method"],
-        progress_bar=o["progress_bar"],
-    )
-    mcmc.run(run_key, init_params=z0, extra_fields=_MCMC_FIELDS)
-    z = mcmc.get_samples(group_by_chain=True)
+    z, chain_stats = run_chains(spec, design, key, o["chains"], settings, o["chain_method"])
     flat = jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), z)
-    constrained = problem.constrain(flat)
+    constrained = constrained_draws(spec, design, flat)
     samples = {
         k: np.asarray(v).reshape(o["chains"], o["draws"], *v.shape[1:])
         for k, v in constrained.items()
     }
-    extra = mcmc.get_extra_fields(group_by_chain=True)
-    steps = np.asarray(extra["num_steps"])
+    steps = np.asarray(chain_stats.num_steps)
     stats = {
-        "diverging": np.asarray(extra["diverging"]),
+        "diverging": np.asarray(chain_stats.diverging),
         "n_steps": steps,
         "tree_depth": np.ceil(np.log2(steps + 1)).astype(np.int64),
-        "energy": np.asarray(extra["energy"]),
-        "acceptance_rate": np.asarray(extra["accept_prob"]),
-        "step_size": np.asarray(extra["adapt_state.step_size"]),
+        "energy": np.asarray(chain_stats.energy),
+        "acceptance_rate": np.asarray(chain_stats.accept_prob),
+        "step_size": np.asarray(chain_stats.step_size),
     }
     return samples, stats, {}
 
 
 def _nuts(spec: ModelSpec, design: Design, key: jax.Array, o: dict[str, Any]) -> Any:
-    return _run_mcmc(NUTS, {"max_tree_depth": o["max_tree_depth"]}, spec, design, key, o)
+    return _run_mcmc("NUTS", spec, design, key, o)
 
 
 def _hmc(spec: ModelSpec, design: Design, key: jax.Array, o: dict[str, Any]) -> Any:
-    options = {"num_steps": o["hmc_steps"], "trajectory_length": None}  # step size adapted
-    return _run_mcmc(HMC, options, spec, design, key, o)
+    return _run_mcmc("HMC", spec, design, key, o)  # fixed steps, step size adapted
 
 
 def _guide(method: str, o: dict[str, Any]) -> AutoGuide:
