@@ -38,6 +38,8 @@ CASES: tuple[tuple[str, int, int, str], ...] = (
     ("simulate", 10, 1, "logistic"),
     ("simulate", 10, 1, "hill"),
     ("simulate", 5, 3, "hill"),
+    ("simulate", 5, 21, "hill"),
+    ("simulate", 10, 5, "logistic"),
 )
 
 
@@ -62,7 +64,7 @@ def main() -> None:
         start = time.perf_counter()
         f = fit(ModelSpec.default(ds), ds, draws=args.draws, tune=args.tune, seed=seed)
         seconds = time.perf_counter() - start
-        post = {to_variable(k): v for k, v in f.samples.items() if k != "media/coef"}
+        post = {to_variable(k): v for k, v in f.free_samples().items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             summary = az.summary(az.from_dict(posterior=post), kind="diagnostics")

@@ -43,7 +43,7 @@ def roi_per_draw(f: FittedMMM) -> np.ndarray:
 
 
 def convergence(f: FittedMMM) -> tuple[float, float]:
-    post = {to_variable(k): v for k, v in f.samples.items() if k != "media/coef"}
+    post = {to_variable(k): v for k, v in f.free_samples().items()}
     if f.n_draws < 4:
         return float("nan"), float("nan")
     with warnings.catch_warnings():

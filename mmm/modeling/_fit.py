@@ -273,10 +273,10 @@ def fit(
         tune: warm-up iterations per chain (NUTS/HMC; step size and mass matrix).
         seed: the PRNG seed: the same seed gives the same draws.
         target_accept: NUTS/HMC target acceptance probability. The default 0.98 (NumPyro's
-            is 0.8) takes smaller steps through the curved ridge between an always-on
-            channel's saturation, its share and the intercept: on the benchmark datasets it
-            removed the last few divergences for about 20% more leapfrog steps
-            (``docs/benchmarks.md``); raise it to 0.99 if a fit still diverges.
+            is 0.8) takes smaller steps through curved posteriors: it was chosen when the
+            intercept-share ridge still caused divergences (since removed by the
+            intercept's level parametrization, see :class:`mmm.features.Intercept`) and
+            is kept as a margin; raise it to 0.99 if a fit still diverges.
         dense_mass: adapt a dense mass matrix (NUTS/HMC); best for the tens to low
             hundreds of parameters of an MMM.
         max_tree_depth: NUTS maximum tree depth.

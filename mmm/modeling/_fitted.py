@@ -14,7 +14,7 @@ import numpyro
 from mmm.data import MMMDataSet
 from mmm.features import Design
 from mmm.modeling._arviz import az
-from mmm.modeling._model import media_groups, mmm_model, organic_groups
+from mmm.modeling._model import media_groups, mmm_model, model_sites, organic_groups
 from mmm.modeling._spec import ModelSpec
 
 __all__ = ["FitInfo", "FittedMMM", "site_dims", "to_variable", "to_site"]
@@ -73,7 +73,8 @@ def site_dims(spec: ModelSpec, design: Design) -> tuple[dict[str, list[str]], di
             dims[f"{base}/{name}"] = [axis]
     for baseline, labels in zip(spec.baseline, design.baseline_labels, strict=True):
         coords[f"{baseline.name}_feature"] = list(labels)
-        dims[f"{baseline.name}/coef"] = [f"{baseline.name}_feature"]
+        for name in baseline.feature_params:
+            dims[f"{baseline.name}/{name}"] = [f"{baseline.name}_feature"]
     return dims, coords
 
 
@@ -116,6 +117,20 @@ class FittedMMM:
     def flat_samples(self) -> dict[str, np.ndarray]:
         """The draws with chain and draw merged, each ``(chain * draw, ...)``."""
         return {k: v.reshape(-1, *v.shape[2:]) for k, v in self.samples.items()}
+
+    def free_samples(self) -> dict[str, np.ndarray]:
+        """The draws of the free parameters only (the latent sample sites), by site name.
+
+        Deterministic sites (``media/coef`` under a share or ROI effect, ``intercept/coef``
+        implied by the level, ...) are left out: convergence diagnostics and ESS/s are
+        stated over these.
+        """
+        sites = model_sites(self.spec, self.design)
+        return {
+            k: v
+            for k, v in self.samples.items()
+            if k in sites and sites[k].kind == "sample" and not sites[k].observed
+        }
 
     def log_likelihood(self) -> np.ndarray:
         """Pointwise log-likelihood of the KPI in its own units, ``(chain, draw, time)``."""

@@ -28,7 +28,7 @@ from mmm.modeling._spec import ModelSpec
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "IncompatibleFileError", "save", "load"]
 
 FORMAT_NAME = "mmm-fitted"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class IncompatibleFileError(ValueError):

@@ -163,6 +163,8 @@ class Components(NamedTuple):
         coef: the media coefficients ``beta``, ``(channel,)``.
         organic: per organic series, ``(time, organic)`` (``(time, 0)`` without).
         organic_coef: their coefficients, ``(organic,)``.
+        baseline_params: per baseline spec, the parameters its ``apply`` took (e.g. the
+            intercept's ``coef``, implied by its sampled level).
     """
 
     media: Float[Array, "time channel"]
@@ -170,6 +172,7 @@ class Components(NamedTuple):
     coef: Float[Array, " channel"]
     organic: Float[Array, "time organic"]
     organic_coef: Float[Array, " organic"]
+    baseline_params: tuple[Params, ...]
 
     def total(self) -> Float[Array, " time"]:
         """The expected scaled KPI ``mu``: the sum of every component."""
@@ -207,16 +210,24 @@ def components(
             spec.organic_effect, _prefixed(params, "organic"), unit_o, no_spend, design, n
         )
         organic = unit_o * organic_beta[None, :]
+    media = unit * beta[None, :]
+    media_mean = (media.sum(axis=1) + organic.sum(axis=1))[:n].mean()
+    baseline_params = tuple(
+        {**own, **b.coefficients(own, media_mean)}
+        for b in spec.baseline
+        for own in (_prefixed(params, b.name),)
+    )
     baseline = tuple(
-        b.apply(_prefixed(params, b.name), features)
-        for b, features in zip(spec.baseline, design.baseline, strict=True)
+        b.apply(p, features)
+        for b, p, features in zip(spec.baseline, baseline_params, design.baseline, strict=True)
     )
     return Components(
-        media=unit * beta[None, :],
+        media=media,
         baseline=baseline,
         coef=beta,
         organic=organic,
         organic_coef=organic_beta,
+        baseline_params=baseline_params,
     )
 
 
@@ -240,6 +251,9 @@ def mmm_model(
         numpyro.deterministic("media/coef", parts.coef)
     if spec.organic_names and "coef" not in spec.organic_effect.param_names:
         numpyro.deterministic("organic/coef", parts.organic_coef)
+    for b, used in zip(spec.baseline, parts.baseline_params, strict=True):
+        for name in sorted(set(used) - set(b.param_names)):  # implied, e.g. intercept/coef
+            numpyro.deterministic(f"{b.name}/{name}", used[name])
     mu = parts.total()
     likelihood = spec.likelihood.distribution(_prefixed(params, "kpi"), mu)
     numpyro.sample("kpi", likelihood, obs=kpi)

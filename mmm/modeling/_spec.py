@@ -33,7 +33,7 @@ from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood
 
 __all__ = ["ModelSpec", "SPEC_FORMAT_VERSION", "default_l_max", "spend_share_effect"]
 
-SPEC_FORMAT_VERSION = 1
+SPEC_FORMAT_VERSION = 2
 """Version of :meth:`ModelSpec.to_dict`'s layout; bumped on incompatible changes."""
 
 _RESERVED = frozenset({"media", "kpi"})

@@ -49,6 +49,20 @@ def test_components_match_a_numpy_reference(small_ds, ref_media) -> None:
         np.testing.assert_allclose(contribution, np.asarray(features) @ coef, rtol=1e-5, atol=1e-6)
     total = parts.media.sum(axis=1) + sum(parts.baseline)
     np.testing.assert_allclose(parts.total(), total, rtol=1e-6, atol=1e-6)
+    # The intercept is implied by the sampled level: level - mean media per period.
+    media_mean = np.asarray(parts.media, dtype=np.float64).sum(axis=1).mean()
+    expected_intercept = prior["intercept/level"] - media_mean
+    np.testing.assert_allclose(prior["intercept/coef"], expected_intercept, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(parts.total()).mean(),
+        _mean_net_of_level(parts) + prior["intercept/level"][0],
+        rtol=1e-5,
+    )
+
+
+def _mean_net_of_level(parts):
+    """Mean of every baseline term but the intercept: the level is the rest of the mean."""
+    return float(sum(np.asarray(b).mean() for b in parts.baseline[1:]))
 
 
 def test_roi_effect_implies_exactly_the_sampled_roi(small_ds) -> None:

@@ -45,7 +45,7 @@ def setup(make_fitted, ref_media):
         "media/saturation/k": np.array([[0.4, 0.7], [0.5, 0.3]], dtype=np.float32),
         "media/saturation/s": np.array([[1.5, 0.8], [2.0, 1.1]], dtype=np.float32),
         "media/coef": np.array([[0.3, 0.2], [0.1, 0.4]], dtype=np.float32),
-        "intercept/coef": np.array([[0.7], [0.6]], dtype=np.float32),
+        "intercept/level": np.array([[0.9], [0.8]], dtype=np.float32),
         "trend/coef": np.array([[0.1], [-0.05]], dtype=np.float32),
         "kpi/sigma": np.array([0.05, 0.02], dtype=np.float32),
     }
@@ -58,7 +58,7 @@ def reference(ds_all, train, draws, d, ref_geometric_hill):
     kpi_scale = np.abs(train.frame[train.kpi_column].to_numpy()).mean()
     start, end = train.dates[0], train.dates[-1]
     t = np.array([(x - start).days / (end - start).days for x in ds_all.dates])
-    mu = draws["intercept/coef"][d, 0] + draws["trend/coef"][d, 0] * t
+    media = np.zeros(len(t))
     for i in range(len(ds_all.channels)):
         unit = ref_geometric_hill(
             spend[:, i] / scale[i],
@@ -67,8 +67,12 @@ def reference(ds_all, train, draws, d, ref_geometric_hill):
             float(draws["media/saturation/s"][d, i]),
             8,
         )
-        mu = mu + draws["media/coef"][d, i] * unit
-    return mu * kpi_scale
+        media = media + draws["media/coef"][d, i] * unit
+    # The sampled level is the intercept plus the mean media contribution of the
+    # training window (Intercept's parametrization).
+    intercept = draws["intercept/level"][d, 0] - media[:N_TRAIN].mean()
+    baseline = intercept + draws["trend/coef"][d, 0] * t
+    return (baseline + media) * kpi_scale, baseline * kpi_scale
 
 
 def test_out_of_sample_with_carry_in_matches_numpy(setup) -> None:
@@ -78,15 +82,13 @@ def test_out_of_sample_with_carry_in_matches_numpy(setup) -> None:
     assert pred.dates == tuple(ds_all.dates[N_TRAIN:])
     assert pred.mean.shape == (2, N_FUTURE)
     for d in range(2):
-        expected = reference(ds_all, train, draws, d, ref)[N_TRAIN:]
+        expected = reference(ds_all, train, draws, d, ref)[0][N_TRAIN:]
         np.testing.assert_allclose(pred.mean[d], expected, rtol=1e-4)
     # The first future weeks carry the adstock of past spend: zero future spend still
     # gives a media response in week 1.
     silent = dataclasses.replace(future, spend=future.spend * 0)
     quiet = predict(fitted, silent)
-    base = reference(ds_all, train, {**draws, "media/coef": draws["media/coef"] * 0}, 0, ref)[
-        N_TRAIN:
-    ]
+    base = reference(ds_all, train, draws, 0, ref)[1][N_TRAIN:]
     assert quiet.mean[0, 0] - base[0] > 1e-3 * base[0]
 
 
@@ -96,7 +98,7 @@ def test_in_sample_prediction_and_noise(setup) -> None:
     assert pred.dates == tuple(train.dates)
     for d in range(2):
         np.testing.assert_allclose(
-            pred.mean[d], reference(ds_all, train, draws, d, ref)[:N_TRAIN], rtol=1e-4
+            pred.mean[d], reference(ds_all, train, draws, d, ref)[0][:N_TRAIN], rtol=1e-4
         )
     kpi_scale = np.abs(train.frame[train.kpi_column].to_numpy()).mean()
     resid = (pred.draws - pred.mean) / (draws["kpi/sigma"][:, None] * kpi_scale)
