@@ -67,7 +67,7 @@ def main() -> None:
         post = {to_variable(k): v for k, v in f.free_samples().items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            summary = az.summary(az.from_dict(posterior=post), kind="diagnostics")
+            summary = az.summary(az.from_dict(posterior=post), kind="diagnostics", round_to="none")
         label = name if not saturation else f"simulate {channels} ch, {saturation} truth"
         print(
             f"  {label:<34} seed {seed:>2}: {seconds:6.1f} s, "

@@ -48,7 +48,7 @@ def convergence(f: FittedMMM) -> tuple[float, float]:
         return float("nan"), float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = az.summary(az.from_dict(posterior=post), kind="diagnostics")
+        summary = az.summary(az.from_dict(posterior=post), kind="diagnostics", round_to="none")
     return float(summary["r_hat"].max()), float(summary["ess_bulk"].min())
 
 

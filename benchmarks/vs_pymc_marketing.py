@@ -40,7 +40,7 @@ Row = dict[str, Any]
 def _diagnostics(posterior: dict[str, np.ndarray]) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = az.summary(az.from_dict(posterior=posterior), kind="diagnostics")
+        summary = az.summary(az.from_dict(posterior=posterior), kind="diagnostics", round_to="none")
     return float(summary["ess_bulk"].min()), float(summary["r_hat"].max())
 
 

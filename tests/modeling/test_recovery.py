@@ -52,7 +52,7 @@ def check_recovery(f, truth, min_covered):
 
 def convergence(f):
     post = {to_variable(k): v for k, v in f.free_samples().items()}
-    summary = az.summary(az.from_dict(posterior=post), kind="diagnostics")
+    summary = az.summary(az.from_dict(posterior=post), kind="diagnostics", round_to="none")
     return float(summary["r_hat"].max()), float(summary["ess_bulk"].min())
 
 
