@@ -30,7 +30,8 @@ def test_nuts_shapes_stats_and_idata(nuts_fit, small_ds) -> None:
     assert f.samples["media/coef"].shape == (2, 60, 3)  # deterministic from the share
     assert f.samples["intercept/coef"].shape == (2, 60, 1)  # deterministic from the level
     free = f.free_samples()
-    assert "intercept/level" in free and "media/share" in free
+    assert "intercept/level" in free
+    assert "media/share" in free
     assert not {"media/coef", "intercept/coef"} & set(free)
     assert set(free) <= set(f.samples)
     for name in ("diverging", "n_steps", "tree_depth", "energy", "step_size", "acceptance_rate"):
