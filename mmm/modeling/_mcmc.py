@@ -91,6 +91,9 @@ def _tick(chain: np.ndarray, done: np.ndarray) -> None:
     """Host callback: advance the progress bar (driven by chain 0 only)."""
     bar = _PROGRESS.get("bar")
     if bar is not None and int(chain) == 0:
+        if _PROGRESS.pop("compiling", False):  # first report: the timer starts now
+            bar.reset(total=bar.total)
+            bar.set_description(_PROGRESS["label"])
         bar.n = int(done)
         bar.refresh()
 
@@ -249,7 +252,9 @@ def run_chains(
         from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
         total = settings.warmup + settings.draws
-        bar = tqdm(total=total, desc=f"{settings.algo} chain 0", file=sys.stderr)
+        label = f"{settings.algo} chain 0"
+        bar = tqdm(total=total, desc=f"{label} (compiling)", file=sys.stderr)
+        _PROGRESS.update(label=label, compiling=True)
     _PROGRESS["bar"] = bar
     try:
         if chain_method == "parallel":
@@ -264,7 +269,8 @@ def run_chains(
             out = _run_vectorized(problem, settings, keys, index)
         out = jax.block_until_ready(out)
     finally:
-        _PROGRESS.pop("bar", None)
+        for entry in ("bar", "label", "compiling"):
+            _PROGRESS.pop(entry, None)
         if bar is not None:
             bar.close()
     return out
