@@ -31,6 +31,7 @@ from mmm.features._context import DesignContext
 from mmm.features._design import (
     Design,
     Scalings,
+    ScalingSpec,
     build_design,
     default_baseline,
     design_context,
@@ -58,7 +59,14 @@ from mmm.features._media_specs import (
     WeibullPDFAdstock,
 )
 from mmm.features._priors import SUPPORTED_PRIORS, prior_from_dict, prior_to_dict, stack_priors
-from mmm.features._scaling import MaxScaling, MeanScaling, ScalingError, Standardization
+from mmm.features._scaling import (
+    MaxScaling,
+    MeanColumnScaling,
+    MeanScaling,
+    PeakScaling,
+    ScalingError,
+    Standardization,
+)
 from mmm.features._spec import SPEC_TYPES, AbstractSpec, spec_from_dict, spec_to_dict
 from mmm.features._stack import group_by_structure, stack_specs, structure_key
 from mmm.features._trend import (
@@ -84,6 +92,9 @@ __all__ = [
     # scaling
     "MaxScaling",
     "MeanScaling",
+    "MeanColumnScaling",
+    "PeakScaling",
+    "ScalingSpec",
     "Standardization",
     "ScalingError",
     # specs

@@ -25,11 +25,18 @@ from mmm.features._baseline_specs import (
 )
 from mmm.features._context import DesignContext
 from mmm.features._media_specs import MediaSpec
-from mmm.features._scaling import MaxScaling, MeanScaling, Standardization
+from mmm.features._scaling import (
+    MaxScaling,
+    MeanColumnScaling,
+    MeanScaling,
+    PeakScaling,
+    Standardization,
+)
 from mmm.features._trend import time_index
 
 __all__ = [
     "Design",
+    "ScalingSpec",
     "Scalings",
     "build_design",
     "default_baseline",
@@ -79,6 +86,48 @@ def default_baseline(arrays: ModelArrays) -> tuple[AbstractBaseline, ...]:
     return tuple(specs)
 
 
+_KPI_SCALERS: dict[str, type[MeanScaling]] = {"mean": MeanScaling, "peak": PeakScaling}
+_MEDIA_SCALERS: dict[str, type[MaxScaling]] = {"max": MaxScaling, "mean": MeanColumnScaling}
+
+
+class ScalingSpec(eqx.Module):
+    """How a design scales the KPI and the media inputs (a model choice, part of the spec).
+
+    Attributes:
+        kpi: ``"mean"`` (default: divide by the mean absolute KPI, so priors on the
+            intercept level, shares and coefficients read in units of the mean KPI) or
+            ``"peak"`` (divide by its largest absolute value, PyMC-Marketing's convention).
+        media: ``"max"`` (default: each channel's input divided by its training maximum,
+            so it lies in ``[0, 1]``; the saturation priors are stated on this scale) or
+            ``"mean"`` (divided by its mean, so an average period is 1; the default
+            saturation priors then mean something else: restate them).
+
+    Controls are always standardized and time always runs over ``[0, 1]`` on the training
+    window: those keep NUTS's step size independent of the data's units.
+
+    Examples:
+        >>> ScalingSpec(media="mean").media
+        'mean'
+    """
+
+    kpi: str = eqx.field(static=True, default="mean")
+    media: str = eqx.field(static=True, default="max")
+
+    def __check_init__(self) -> None:
+        for name, value, options in (
+            ("kpi", self.kpi, _KPI_SCALERS),
+            ("media", self.media, _MEDIA_SCALERS),
+        ):
+            if value not in options:
+                raise ValueError(
+                    f"ScalingSpec({name}={value!r}) is not valid: choose one of {tuple(options)}"
+                )
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"kpi": ..., "media": ...}`` (JSON)."""
+        return {"kpi": self.kpi, "media": self.media}
+
+
 class Scalings(eqx.Module):
     """Every scaling factor of a design, fitted on the training window.
 
@@ -99,13 +148,22 @@ class Scalings(eqx.Module):
     end: dt.date = eqx.field(static=True)
 
     @classmethod
-    def fit(cls, arrays: ModelArrays, media_inputs: Float[Array, "time channel"]) -> Scalings:
-        """Fit all factors on a training dataset's arrays and chosen media inputs."""
+    def fit(
+        cls,
+        arrays: ModelArrays,
+        media_inputs: Float[Array, "time channel"],
+        spec: ScalingSpec | None = None,
+    ) -> Scalings:
+        """Fit all factors on a training dataset's arrays and chosen media inputs.
+
+        ``spec`` chooses the KPI and media scalers (``None``: :class:`ScalingSpec()`).
+        """
+        spec = ScalingSpec() if spec is None else spec
         controls = Standardization.fit(arrays.controls) if arrays.control_names else None
         organic = MaxScaling.fit(arrays.organic) if arrays.organic_names else None
         return cls(
-            kpi=MeanScaling.fit(arrays.kpi),
-            media=MaxScaling.fit(media_inputs),
+            kpi=_KPI_SCALERS[spec.kpi].fit(arrays.kpi),
+            media=_MEDIA_SCALERS[spec.media].fit(media_inputs),
             controls=controls,
             organic=organic,
             start=arrays.dates[0],
@@ -178,6 +236,7 @@ def build_design(
     media: MediaSpec | Mapping[str, MediaSpec] | None = None,
     baseline: Sequence[AbstractBaseline] | None = None,
     scalings: Scalings | None = None,
+    scaling: ScalingSpec | None = None,
 ) -> Design:
     """Turn a dataset and feature specs into the scaled arrays of a model.
 
@@ -189,6 +248,8 @@ def build_design(
             unique.
         scalings: factors from a training design, to scale held-out or future periods the
             same way; ``None`` fits them on ``dataset`` (the training window).
+        scaling: which scalers to fit when ``scalings`` is ``None`` (``None``: the
+            defaults, :class:`ScalingSpec()`).
 
     Returns:
         The :class:`Design`.
@@ -212,7 +273,7 @@ def build_design(
         raise ValueError(f"baseline spec names must be unique; repeated: {duplicated}")
     inputs = _media_inputs(arrays, specs)
     if scalings is None:
-        scalings = Scalings.fit(arrays, inputs)
+        scalings = Scalings.fit(arrays, inputs, scaling)
     elif scalings.media.scale.shape != (len(arrays.channels),):
         raise ValueError(
             f"scalings were fitted on {scalings.media.scale.shape[0]} channels, the data have "

@@ -38,7 +38,14 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-__all__ = ["ScalingError", "Standardization", "MaxScaling", "MeanScaling"]
+__all__ = [
+    "ScalingError",
+    "Standardization",
+    "MaxScaling",
+    "MeanScaling",
+    "MeanColumnScaling",
+    "PeakScaling",
+]
 
 
 class ScalingError(ValueError):
@@ -420,3 +427,73 @@ class MeanScaling(eqx.Module):
         out = cls(data["scale"])
         _positive_scale(np.asarray(out.scale)[None], "MeanScaling", "has a scale <= 0", "refit it")
         return out
+
+
+class MeanColumnScaling(MaxScaling):
+    r"""Per-channel mean scaling, :math:`z = x / m`, an alternative for media.
+
+    .. math:: m_j = \frac{1}{T} \sum_t |x_{tj}| \quad \text{over the training window},
+
+    so each channel's scaled input has mean 1 over the training window (a typical week is
+    1 whatever the channel's peaks): saturation parameters then read "relative to average
+    spend". Same interface as :class:`MaxScaling`.
+
+    Examples:
+        >>> MeanColumnScaling.fit(jnp.array([[1.0, 0.0], [3.0, 2.0]])).scale
+        Array([2., 1.], dtype=float32)
+    """
+
+    kind: ClassVar[str] = "mean_column"
+
+    @classmethod
+    def fit(cls, x: Float[ArrayLike, "time feature"]) -> MeanColumnScaling:
+        """Fit each column's mean absolute value over the training window.
+
+        Raises:
+            ScalingError: (a ``ValueError``) as :meth:`MaxScaling.fit`.
+        """
+        values = _training_matrix(x, cls.__name__)
+        scale = _positive_scale(
+            np.abs(values).mean(axis=0),
+            cls.__name__,
+            "is all zero in the training window",
+            "drop the channel, or choose a training window in which it has spend",
+        )
+        return cls(jnp.asarray(scale, dtype=_as_float(x).dtype))
+
+
+class PeakScaling(MeanScaling):
+    r"""Scalar max scaling of the KPI, :math:`z = y / \max_t |y_t|`, an alternative.
+
+    The scaled KPI peaks at 1 over the training window (PyMC-Marketing's convention);
+    priors stated in units of the mean KPI (the default :class:`MeanScaling`) then read in
+    units of its peak. Same interface as :class:`MeanScaling`.
+
+    Examples:
+        >>> PeakScaling.fit(jnp.array([100.0, -300.0])).scale
+        Array(300., dtype=float32)
+    """
+
+    kind: ClassVar[str] = "peak"
+
+    @classmethod
+    def fit(cls, y: Float[ArrayLike, " time"]) -> PeakScaling:
+        """Fit the largest absolute KPI value over the training window.
+
+        Raises:
+            ScalingError: (a ``ValueError``) as :meth:`MeanScaling.fit`.
+        """
+        values = np.asarray(y, dtype=np.float64)
+        if values.ndim != 1:
+            raise ScalingError(
+                f"{cls.__name__}.fit got shape {values.shape}: pass the training KPI as a "
+                "(time,) array"
+            )
+        values = _training_matrix(values[:, None], cls.__name__)[:, 0]
+        scale = _positive_scale(
+            np.abs(values).max(keepdims=True),
+            cls.__name__,
+            "(the KPI) is all zero in the training window",
+            "check the KPI column, or choose a window with a non-zero KPI",
+        )
+        return cls(jnp.asarray(scale[0], dtype=_as_float(y).dtype))

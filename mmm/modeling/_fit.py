@@ -78,7 +78,9 @@ def design_for(
                 "build the spec from this dataset (ModelSpec.default(ds))"
             )
     media = dict(zip(spec.channels, spec.media, strict=True))
-    return build_design(arrays, media=media, baseline=spec.baseline, scalings=scalings)
+    return build_design(
+        arrays, media=media, baseline=spec.baseline, scalings=scalings, scaling=spec.scaling
+    )
 
 
 def latent_sites(spec: ModelSpec, design: Design) -> tuple[list[str], list[str]]:

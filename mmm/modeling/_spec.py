@@ -24,6 +24,7 @@ from mmm.features import (
     LinearTrend,
     LogisticSaturation,
     MediaSpec,
+    ScalingSpec,
     spec_from_dict,
     spec_to_dict,
     stack_priors,
@@ -100,9 +101,9 @@ class ModelSpec(eqx.Module):
     with one term per baseline spec (intercept, trend, seasonality, controls, events) and
     per channel the unit response ``u = MediaSpec.apply(x)`` of its max-scaled media
     ``x`` and a coefficient ``beta`` from the media effect (coefficient or ROI prior); the
-    KPI is observed through the likelihood. Scaling is fixed and documented: KPI divided by
-    its mean absolute value, media by their maximum, controls standardized, time in
-    ``[0, 1]`` over the training window (see :mod:`mmm.features`).
+    KPI is observed through the likelihood. Scaling by default: KPI divided by its mean
+    absolute value, media by their maximum (both chosen by ``scaling``), controls
+    standardized, time in ``[0, 1]`` over the training window (see :mod:`mmm.features`).
 
     Attributes:
         channels: the paid channels, in the dataset's order (static).
@@ -116,6 +117,8 @@ class ModelSpec(eqx.Module):
         organic: one :class:`MediaSpec` per organic series (modeled like media).
         organic_effect: their amplitude (no spend, so no ROI: :class:`ContributionEffect`
             or :class:`CoefficientEffect`); default shares ``HalfNormal(0.1)``.
+        scaling: how the KPI and the media inputs are scaled (:class:`ScalingSpec`:
+            KPI by its mean or peak, media by their maximum or mean).
     """
 
     channels: tuple[str, ...] = eqx.field(static=True)
@@ -128,6 +131,7 @@ class ModelSpec(eqx.Module):
     organic_effect: AbstractMediaEffect = eqx.field(
         default_factory=lambda: ContributionEffect(share=dist.HalfNormal(0.1))
     )
+    scaling: ScalingSpec = eqx.field(default_factory=ScalingSpec)
 
     def __check_init__(self) -> None:
         _check_channels(self.channels, self.media)
@@ -171,6 +175,7 @@ class ModelSpec(eqx.Module):
         media: MediaSpec | Mapping[str, MediaSpec] | None = None,
         effect: AbstractMediaEffect | None = None,
         likelihood: AbstractLikelihood | None = None,
+        scaling: ScalingSpec | None = None,
     ) -> ModelSpec:
         """Sensible defaults for ``dataset``'s frequency, length and columns.
 
@@ -188,6 +193,7 @@ class ModelSpec(eqx.Module):
             media: override the media spec (one for all, or a mapping per channel).
             effect: override the media effect (e.g. ``ROIEffect()``).
             likelihood: override the likelihood (e.g. ``StudentTLikelihood()``).
+            scaling: override the KPI and media scaling (e.g. ``ScalingSpec(kpi="peak")``).
         """
         frequency = dataset.frequency
         if media is None:
@@ -230,6 +236,7 @@ class ModelSpec(eqx.Module):
             likelihood=likelihood if likelihood is not None else NormalLikelihood(),
             organic_names=tuple(dataset.organic),
             organic=tuple(organic_default for _ in dataset.organic),
+            scaling=scaling if scaling is not None else ScalingSpec(),
         )
 
     def with_media_priors(
@@ -286,6 +293,7 @@ class ModelSpec(eqx.Module):
             "organic_names": list(self.organic_names),
             "organic": [spec_to_dict(m) for m in self.organic],
             "organic_effect": spec_to_dict(self.organic_effect),
+            "scaling": self.scaling.to_dict(),
         }
 
     @classmethod
@@ -320,6 +328,7 @@ class ModelSpec(eqx.Module):
             organic_effect=_typed(
                 spec_from_dict(data["organic_effect"]), AbstractMediaEffect, "organic_effect"
             ),
+            scaling=ScalingSpec(**data["scaling"]),
         )
 
     def to_json(self, **kwargs: Any) -> str:

@@ -8,7 +8,7 @@ import numpy as np
 import numpyro
 import pytest
 
-from mmm.features import MediaSpec, WeibullCDFAdstock
+from mmm.features import MediaSpec, ScalingSpec, WeibullCDFAdstock
 from mmm.modeling import (
     CoefficientEffect,
     ModelSpec,
@@ -65,13 +65,17 @@ def _mean_net_of_level(parts):
     return float(sum(np.asarray(b).mean() for b in parts.baseline[1:]))
 
 
-def test_roi_effect_implies_exactly_the_sampled_roi(small_ds) -> None:
-    spec = ModelSpec.default(small_ds, effect=ROIEffect())
+@pytest.mark.parametrize(
+    ("scaling", "kpi_statistic"),
+    [(ScalingSpec(), np.mean), (ScalingSpec(kpi="peak", media="mean"), np.max)],
+)
+def test_roi_effect_implies_exactly_the_sampled_roi(small_ds, scaling, kpi_statistic) -> None:
+    spec = ModelSpec.default(small_ds, effect=ROIEffect(), scaling=scaling)
     design = design_for(spec, small_ds)
     prior = draw(spec, design, seed=1)
     params = {k: v[0] for k, v in prior.items() if k != "kpi"}
     parts = components(spec, params, design)
-    kpi_scale = float(design.scalings.kpi.scale)
+    kpi_scale = float(kpi_statistic(np.abs(small_ds.frame[small_ds.kpi_column].to_numpy())))
     implied = np.asarray(parts.media.sum(axis=0)) * kpi_scale / np.asarray(design.spend.sum(axis=0))
     np.testing.assert_allclose(implied, prior["media/roi"][0], rtol=1e-4)
     np.testing.assert_allclose(prior["media/coef"][0], parts.coef, rtol=1e-6)
