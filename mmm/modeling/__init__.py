@@ -27,7 +27,7 @@ from mmm.modeling._effects import (
     ROIEffect,
     WindowTotals,
 )
-from mmm.modeling._fit import ChainMethod, Guide, Method, design_for, fit, latent_sites
+from mmm.modeling._fit import ChainMethod, Guide, Method, design_for, fit
 from mmm.modeling._fitted import FitInfo, FittedMMM, site_dims, to_site, to_variable
 from mmm.modeling._io import FORMAT_VERSION, IncompatibleFileError, load, save
 from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood, StudentTLikelihood
@@ -36,6 +36,7 @@ from mmm.modeling._model import (
     MediaGroup,
     Site,
     components,
+    latent_sites,
     media_groups,
     mmm_model,
     model_sites,

@@ -39,10 +39,10 @@ from mmm.features import Design, Scalings, build_design
 from mmm.modeling._checks import check_before_fit
 from mmm.modeling._fitted import FitInfo, FittedMMM
 from mmm.modeling._mcmc import ChainSettings, constrained_draws, run_chains
-from mmm.modeling._model import mmm_model, model_sites
+from mmm.modeling._model import latent_sites, mmm_model
 from mmm.modeling._spec import ModelSpec
 
-__all__ = ["fit", "Method", "ChainMethod", "Guide", "design_for", "latent_sites"]
+__all__ = ["fit", "Method", "ChainMethod", "Guide", "design_for"]
 
 Method = Literal["nuts", "hmc", "svi", "map", "laplace"]
 ChainMethod = Literal["auto", "parallel", "vectorized", "sequential"]
@@ -81,14 +81,6 @@ def design_for(
     return build_design(
         arrays, media=media, baseline=spec.baseline, scalings=scalings, scaling=spec.scaling
     )
-
-
-def latent_sites(spec: ModelSpec, design: Design) -> tuple[list[str], list[str]]:
-    """Names of the latent sample sites and of the deterministic sites, in model order."""
-    sites = model_sites(spec, design)
-    latent = [n for n, s in sites.items() if s.kind == "sample" and not s.observed]
-    deterministic = [n for n, s in sites.items() if s.kind == "deterministic"]
-    return latent, deterministic
 
 
 def _with_dtype(spec: ModelSpec, dtype: Any) -> ModelSpec:

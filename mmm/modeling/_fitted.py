@@ -14,7 +14,7 @@ import numpyro
 from mmm.data import MMMDataSet
 from mmm.features import Design
 from mmm.modeling._arviz import az
-from mmm.modeling._model import media_groups, mmm_model, model_sites, organic_groups
+from mmm.modeling._model import latent_sites, media_groups, mmm_model, organic_groups
 from mmm.modeling._spec import ModelSpec
 
 __all__ = ["FitInfo", "FittedMMM", "site_dims", "to_variable", "to_site"]
@@ -125,12 +125,8 @@ class FittedMMM:
         implied by the level, ...) are left out: convergence diagnostics and ESS/s are
         stated over these.
         """
-        sites = model_sites(self.spec, self.design)
-        return {
-            k: v
-            for k, v in self.samples.items()
-            if k in sites and sites[k].kind == "sample" and not sites[k].observed
-        }
+        latent, _ = latent_sites(self.spec, self.design)
+        return {k: self.samples[k] for k in latent if k in self.samples}
 
     def log_likelihood(self) -> np.ndarray:
         """Pointwise log-likelihood of the KPI in its own units, ``(chain, draw, time)``."""

@@ -70,7 +70,10 @@ class ChainSettings(NamedTuple):
 
 
 class ChainStats(NamedTuple):
-    """Per-draw sampler statistics, each ``(chain, draw)``."""
+    """Per-draw sampler statistics.
+
+    Each ``(draw,)`` for one chain, ``(chain, draw)`` from :func:`run_chains`.
+    """
 
     diverging: jax.Array
     num_steps: jax.Array

@@ -45,6 +45,7 @@ __all__ = [
     "mmm_model",
     "Site",
     "model_sites",
+    "latent_sites",
 ]
 
 Params = Mapping[str, Array]
@@ -288,3 +289,11 @@ def model_sites(spec: ModelSpec, design: Design) -> dict[str, Site]:
 
     jax.make_jaxpr(run)(jax.random.PRNGKey(0))
     return sites
+
+
+def latent_sites(spec: ModelSpec, design: Design) -> tuple[list[str], list[str]]:
+    """Names of the latent sample sites and of the deterministic sites, in model order."""
+    sites = model_sites(spec, design)
+    latent = [n for n, s in sites.items() if s.kind == "sample" and not s.observed]
+    deterministic = [n for n, s in sites.items() if s.kind == "deterministic"]
+    return latent, deterministic
