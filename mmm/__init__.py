@@ -3,7 +3,8 @@
 The package follows the data flow: ``config`` (conventions) -> ``data`` (validated
 datasets) -> ``features`` (transforms) -> ``datasets`` (examples, simulation) -> modeling,
 diagnostics, results and optimization (``modeling`` is the NumPyro model, fitting,
-prediction and save/load). The most used names are re-exported here.
+prediction and save/load; ``diagnostics`` says whether a fit can be trusted). The most
+used names are re-exported here.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -11,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import load_example, simulate
+from mmm.diagnostics import compare, predictive_check, summarize
 from mmm.modeling import FittedMMM, ModelSpec, fit, load, predict
 
 try:
@@ -33,4 +35,7 @@ __all__ = [
     "FittedMMM",
     "predict",
     "load",
+    "summarize",
+    "predictive_check",
+    "compare",
 ]

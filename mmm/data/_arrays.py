@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import equinox as eqx
@@ -49,6 +50,27 @@ class ModelArrays(eqx.Module):
         )
         window = f"{self.dates[0]}..{self.dates[-1]}" if self.dates else "empty"
         return f"ModelArrays({shapes}, dates={window}, channels={list(self.channels)})"
+
+    def periods(self, start: int, stop: int) -> ModelArrays:
+        """The periods ``[start, stop)`` (positions on the time axis), same labels.
+
+        Unlike :meth:`MMMDataSet.slice` there is no minimum length: a forecast horizon of
+        a few periods, say.
+        """
+        if not 0 <= start < stop <= self.n_periods:
+            raise ValueError(
+                f"periods({start}, {stop}) is not valid: pass 0 <= start < stop <= {self.n_periods}"
+            )
+        return dataclasses.replace(
+            self,
+            kpi=self.kpi[start:stop],
+            spend=self.spend[start:stop],
+            media=self.media[start:stop],
+            organic=self.organic[start:stop],
+            controls=self.controls[start:stop],
+            events=self.events[start:stop],
+            dates=self.dates[start:stop],
+        )
 
     @property
     def n_periods(self) -> int:

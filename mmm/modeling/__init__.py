@@ -45,6 +45,7 @@ from mmm.modeling._model import (
 )
 from mmm.modeling._predict import Prediction, expected_kpi, history_and_future, predict
 from mmm.modeling._spec import SPEC_FORMAT_VERSION, ModelSpec, default_l_max, spend_share_effect
+from mmm.modeling._totals import DrawTotals, draw_totals, prior_samples, roi_draws, totals_of
 
 __all__ = [
     # spec
@@ -92,6 +93,12 @@ __all__ = [
     "Prediction",
     "expected_kpi",
     "history_and_future",
+    # per-draw totals and prior draws
+    "DrawTotals",
+    "draw_totals",
+    "totals_of",
+    "roi_draws",
+    "prior_samples",
     # persistence
     "save",
     "load",

@@ -6,8 +6,10 @@ sampling itself). Here the model, its data and the chain's starting point are *a
 of module-level functions compiled with :func:`equinox.filter_jit`: arrays are traced and
 everything else (the spec's structure, its static hyper-parameters, the settings) is the
 cache key. A second fit of the same spec on data of the same shapes, with the same
-settings, reuses the compiled program and costs only the sampling; new data values or new
-prior parameters do not recompile either.
+settings, reuses the compiled program and costs only the sampling; new data values, other
+dates (a window of the same length elsewhere in time: the design's date labels are
+replaced by placeholders before the call, the model never reads them) or new prior
+parameters do not recompile either.
 
 The transition kernel is NumPyro's own (:func:`numpyro.infer.hmc.hmc`: NUTS or HMC with
 dual-averaging step size and windowed mass-matrix adaptation); only the loop around it is
@@ -16,10 +18,16 @@ ours: warm-up with :func:`jax.lax.fori_loop`, draws collected with :func:`jax.la
 Chains run ``vectorized`` (``vmap`` on one device), ``parallel`` (``shard_map`` over a
 mesh of devices, each running its share of the chains vectorized) or ``sequential`` (one
 compiled single-chain program called per chain).
+
+Where the chains start is an argument too (:class:`Start`: a value for every latent site,
+a flag saying which were given, the jitter), so a warm start (``fit(..., init=...)``) and
+a cold one run the same compiled program.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import math
 import sys
 from functools import partial
@@ -36,19 +44,32 @@ from numpyro.infer.hmc import hmc
 from numpyro.infer.util import constrain_fn, potential_energy
 
 from mmm.features import Design
-from mmm.modeling._model import mmm_model
+from mmm.modeling._model import mmm_model, model_sites
 from mmm.modeling._spec import ModelSpec
 
 __all__ = [
     "ChainSettings",
     "ChainStats",
+    "Start",
     "INIT_JITTER",
+    "WARM_JITTER",
+    "cold_start",
+    "warm_start",
+    "latent_supports",
     "constrained_draws",
     "run_chains",
 ]
 
 INIT_JITTER = 0.5
 """Chains start at the prior means plus ``U(-0.5, 0.5)`` in unconstrained space (dispersed)."""
+
+WARM_JITTER = 0.1
+"""A warm start adds ``U(-0.1, 0.1)`` in unconstrained space to the given values.
+
+Small against a posterior sd (on the log or logit scale, 0.1 is a 10% change), so the
+chains start where they were told; not zero, so that the chains still start apart and
+R-hat can see whether they converge to the same place.
+"""
 
 Problem = tuple[ModelSpec, Design]
 """The model and its data: ``(spec, design)``; its arrays are traced, the rest is static."""
@@ -69,6 +90,48 @@ class ChainSettings(NamedTuple):
     progress: bool
 
 
+class Start(NamedTuple):
+    """Where the chains start: traced arrays, so every start runs the same program.
+
+    Attributes:
+        values: a constrained value per latent site (its constrained shape); only those
+            flagged in ``given`` are used.
+        given: per latent site, a boolean scalar: start at ``values[site]`` (mapped to
+            unconstrained space) instead of the prior mean.
+        jitter: half-width of the uniform jitter added per unconstrained coordinate.
+    """
+
+    values: dict[str, jax.Array]
+    given: dict[str, jax.Array]
+    jitter: jax.Array
+
+
+def cold_start(shapes: dict[str, tuple[int, ...]], dtype: Any) -> Start:
+    """The prior means plus ``U(-INIT_JITTER, INIT_JITTER)``, for latent sites of ``shapes``."""
+    return warm_start(shapes, {}, dtype)
+
+
+def warm_start(shapes: dict[str, tuple[int, ...]], init: dict[str, jax.Array], dtype: Any) -> Start:
+    """Start at the (checked, constrained) ``init`` values, the prior means elsewhere.
+
+    Args:
+        shapes: constrained shape of every latent site.
+        init: constrained values of some of them; empty for a cold start.
+        dtype: floating dtype of the model.
+
+    Returns:
+        The :class:`Start`: jitter :data:`WARM_JITTER` if ``init`` is not empty, else
+        :data:`INIT_JITTER`.
+    """
+    values = {
+        name: jnp.asarray(init[name], dtype) if name in init else jnp.ones(shape, dtype)
+        for name, shape in shapes.items()
+    }
+    given = {name: jnp.asarray(name in init) for name in shapes}
+    jitter = jnp.asarray(WARM_JITTER if init else INIT_JITTER, dtype)
+    return Start(values=values, given=given, jitter=jitter)
+
+
 class ChainStats(NamedTuple):
     """Per-draw sampler statistics.
 
@@ -80,6 +143,19 @@ class ChainStats(NamedTuple):
     energy: jax.Array
     accept_prob: jax.Array
     step_size: jax.Array
+
+
+_NO_DATE = dt.date(1970, 1, 1)
+
+
+def _unlabelled(design: Design) -> Design:
+    """``design`` with its date labels (static, so part of the cache key) as placeholders.
+
+    The model reads the design's arrays only (its time features are computed when the
+    design is built), so a window of the same length at other dates runs the same program.
+    """
+    scalings = dataclasses.replace(design.scalings, start=_NO_DATE, end=_NO_DATE)
+    return dataclasses.replace(design, dates=(_NO_DATE,) * len(design.dates), scalings=scalings)
 
 
 def _potential(problem: Problem, z: dict[str, jax.Array]) -> jax.Array:
@@ -110,16 +186,21 @@ def _report(settings: ChainSettings, chain: jax.Array, done: jax.Array) -> None:
     jax.lax.cond(done % every == 0, call, lambda: None)
 
 
-def _starting_point(problem: Problem, key: jax.Array) -> dict[str, jax.Array]:
-    """The prior means plus ``U(-INIT_JITTER, INIT_JITTER)`` per unconstrained coordinate.
+def _starting_point(
+    problem: Problem, key: jax.Array, start: Start | None = None
+) -> dict[str, jax.Array]:
+    """The centre plus ``U(-jitter, jitter)`` per unconstrained coordinate.
 
-    A jittered point whose potential is not finite falls back to the prior means.
+    The centre is the given start values where ``start.given`` says so, the prior means
+    elsewhere; ``start=None`` is the cold start (prior means, :data:`INIT_JITTER`). A
+    jittered point whose potential is not finite falls back to the centre.
     """
-    centre = _prior_centre(*problem)
+    centre = _prior_centre(*problem, start)
+    jitter = INIT_JITTER if start is None else start.jitter
     leaves, tree = jax.tree_util.tree_flatten(centre)
     keys = jax.random.split(key, len(leaves))
     moved = [
-        v + jax.random.uniform(k, jnp.shape(v), v.dtype, -INIT_JITTER, INIT_JITTER)
+        v + jax.random.uniform(k, jnp.shape(v), v.dtype, -jitter, jitter)
         for v, k in zip(leaves, keys, strict=True)
     ]
     candidate = jax.tree_util.tree_unflatten(tree, moved)
@@ -130,6 +211,7 @@ def _starting_point(problem: Problem, key: jax.Array) -> dict[str, jax.Array]:
 def _one_chain(
     problem: Problem,
     settings: ChainSettings,
+    start: Start,
     key: jax.Array,
     chain: jax.Array,
 ) -> tuple[dict[str, jax.Array], ChainStats]:
@@ -139,7 +221,7 @@ def _one_chain(
     compiled program, so a fit compiles one program for its chains.
     """
     init_key, key = jax.random.split(key)
-    z0 = _starting_point(problem, init_key)
+    z0 = _starting_point(problem, init_key, start)
     init_kernel, sample_kernel = hmc(potential_fn=partial(_potential, problem), algo=settings.algo)
     state = init_kernel(
         z0,
@@ -182,9 +264,9 @@ def _one_chain(
 
 
 def _vectorized(
-    problem: Problem, settings: ChainSettings, keys: jax.Array, chains: jax.Array
+    problem: Problem, settings: ChainSettings, start: Start, keys: jax.Array, chains: jax.Array
 ) -> Any:
-    one = partial(_one_chain, problem, settings)
+    one = partial(_one_chain, problem, settings, start)
     if chains.shape[0] == 1:  # no vmap: batching NUTS's conds into selects doubles the program
         return jax.tree_util.tree_map(lambda v: v[None], one(keys[0], chains[0]))
     return jax.vmap(one)(keys, chains)
@@ -192,30 +274,35 @@ def _vectorized(
 
 @eqx.filter_jit
 def _run_vectorized(
-    problem: Problem, settings: ChainSettings, keys: jax.Array, chains: jax.Array
+    problem: Problem, settings: ChainSettings, start: Start, keys: jax.Array, chains: jax.Array
 ) -> Any:
-    return _vectorized(problem, settings, keys, chains)
+    return _vectorized(problem, settings, start, keys, chains)
 
 
 @eqx.filter_jit
 def _run_parallel(
-    problem: Problem, settings: ChainSettings, devices: int, keys: jax.Array, chains: jax.Array
+    problem: Problem,
+    settings: ChainSettings,
+    devices: int,
+    start: Start,
+    keys: jax.Array,
+    chains: jax.Array,
 ) -> Any:
     dynamic, static = eqx.partition(problem, eqx.is_array)
     mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
 
-    def local(dynamic: Any, keys: jax.Array, chains: jax.Array) -> Any:
-        return _vectorized(eqx.combine(dynamic, static), settings, keys, chains)
+    def local(dynamic: Any, start: Start, keys: jax.Array, chains: jax.Array) -> Any:
+        return _vectorized(eqx.combine(dynamic, static), settings, start, keys, chains)
 
     by_chain = PartitionSpec("chain")
     sharded = jax.shard_map(
         local,
         mesh=mesh,
-        in_specs=(PartitionSpec(), by_chain, by_chain),
+        in_specs=(PartitionSpec(), PartitionSpec(), by_chain, by_chain),
         out_specs=by_chain,
         check_vma=False,  # NumPyro's tree building mixes per-chain and shared values in cond
     )
-    return sharded(dynamic, keys, chains)
+    return sharded(dynamic, start, keys, chains)
 
 
 def _parallel_devices(chains: int) -> int:
@@ -231,6 +318,7 @@ def run_chains(
     chains: int,
     settings: ChainSettings,
     chain_method: str,
+    start: Start | None = None,
 ) -> tuple[dict[str, jax.Array], ChainStats]:
     """Run ``chains`` chains of ``spec`` on ``design``.
 
@@ -243,11 +331,16 @@ def run_chains(
         chains: number of chains.
         settings: the sampler's static settings.
         chain_method: ``"parallel"``, ``"vectorized"`` or ``"sequential"``.
+        start: where the chains start (:func:`warm_start`); ``None``: :func:`cold_start`.
 
     Returns:
         Unconstrained draws ``(chain, draw, ...)`` per latent site and their statistics.
     """
-    problem = (spec, design)
+    problem = (spec, _unlabelled(design))
+    if start is None:
+        sites = model_sites(spec, design)
+        shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
+        start = cold_start(shapes, design.kpi.dtype)
     keys = jax.random.split(key, chains)
     index = jnp.arange(chains)
     bar = None
@@ -261,15 +354,16 @@ def run_chains(
     _PROGRESS["bar"] = bar
     try:
         if chain_method == "parallel":
-            out = _run_parallel(problem, settings, _parallel_devices(chains), keys, index)
+            devices = _parallel_devices(chains)
+            out = _run_parallel(problem, settings, devices, start, keys, index)
         elif chain_method == "sequential":
             runs = [
-                _run_vectorized(problem, settings, keys[c : c + 1], index[c : c + 1])
+                _run_vectorized(problem, settings, start, keys[c : c + 1], index[c : c + 1])
                 for c in range(chains)
             ]
             out = jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts), *runs)
         else:
-            out = _run_vectorized(problem, settings, keys, index)
+            out = _run_vectorized(problem, settings, start, keys, index)
         out = jax.block_until_ready(out)
     finally:
         for entry in ("bar", "label", "compiling"):
@@ -297,25 +391,57 @@ def _prior_mean(site: dict[str, Any]) -> jax.Array | None:
     return jnp.where(jnp.isfinite(transform.inv(mean)), mean, fallback)
 
 
-def _prior_centre(spec: ModelSpec, design: Design) -> dict[str, jax.Array]:
-    """Each latent site's prior mean, mapped to unconstrained space.
-
-    NumPyro's ``init_to_mean`` without its gradient evaluations, retry loop and prior
-    draws (drawing from a Beta or Gamma prior compiles a large rejection sampler).
-    """
+def _latent_trace(spec: ModelSpec, design: Design) -> dict[str, dict[str, Any]]:
+    """The latent sample sites of the model, each valued at its prior mean."""
     model = handlers.substitute(mmm_model, substitute_fn=_prior_mean)
     tr = handlers.trace(model).get_trace(spec, design, design.kpi)
     return {
-        name: biject_to(site["fn"].support).inv(site["value"])
+        name: site
         for name, site in tr.items()
         if site["type"] == "sample" and not site["is_observed"]
     }
 
 
-@eqx.filter_jit
+def _prior_centre(
+    spec: ModelSpec, design: Design, start: Start | None = None
+) -> dict[str, jax.Array]:
+    """Each latent site's prior mean (or given start value), mapped to unconstrained space.
+
+    NumPyro's ``init_to_mean`` without its gradient evaluations, retry loop and prior
+    draws (drawing from a Beta or Gamma prior compiles a large rejection sampler). Where
+    ``start.given`` flags a site, its centre is ``biject_to(support).inv`` of the start's
+    value instead.
+    """
+    centre = {}
+    for name, site in _latent_trace(spec, design).items():
+        transform = biject_to(site["fn"].support)
+        prior = transform.inv(site["value"])
+        if start is not None:
+            given = transform.inv(jnp.asarray(start.values[name], prior.dtype))
+            prior = jnp.where(start.given[name], given, prior)
+        centre[name] = prior
+    return centre
+
+
+def latent_supports(spec: ModelSpec, design: Design) -> dict[str, Any]:
+    """The support (a NumPyro constraint) of every latent site, in model order.
+
+    Runs the model once, eagerly, at the prior means (a few ms once compiled).
+    """
+    trace = _latent_trace(spec, _unlabelled(design))
+    return {name: site["fn"].support for name, site in trace.items()}
+
+
 def constrained_draws(
     spec: ModelSpec, design: Design, z: dict[str, jax.Array]
 ) -> dict[str, jax.Array]:
     """Latent and deterministic sites of unconstrained draws ``z`` (each ``(draw, ...)``)."""
+    return _constrained_draws(spec, _unlabelled(design), z)
+
+
+@eqx.filter_jit
+def _constrained_draws(
+    spec: ModelSpec, design: Design, z: dict[str, jax.Array]
+) -> dict[str, jax.Array]:
     args = (spec, design, design.kpi)
     return jax.vmap(lambda zi: constrain_fn(mmm_model, args, {}, zi, return_deterministic=True))(z)

@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -112,17 +113,38 @@ def expected_kpi(
         train_periods: length of the training window at the start of ``design``.
         chunk_size: draws evaluated per vmapped call.
     """
-
-    @jax.jit
-    def chunk(params: dict[str, Array]) -> Array:
-        return jax.vmap(lambda p: components(spec, p, design, train_periods).total())(params)
-
     n = next(iter(samples.values())).shape[0]
     out = [
-        np.asarray(chunk({k: jnp.asarray(v[i : i + chunk_size]) for k, v in samples.items()}))
+        np.asarray(
+            _expected_chunk(
+                spec,
+                design,
+                train_periods,
+                {k: jnp.asarray(v[i : i + chunk_size]) for k, v in samples.items()},
+            )
+        )
         for i in range(0, n, chunk_size)
     ]
     return np.concatenate(out, axis=0)
+
+
+@eqx.filter_jit
+def _expected_chunk(
+    spec: ModelSpec, design: Design, train_periods: int, params: dict[str, Array]
+) -> Array:
+    """``mu`` of a chunk of draws (module level: one compiled program per structure)."""
+    return jax.vmap(lambda p: components(spec, p, design, train_periods).total())(params)
+
+
+@eqx.filter_jit
+def _noisy(spec: ModelSpec, key: Array, params: dict[str, Array], mean: Array) -> Array:
+    """One observation-noise draw around each row of ``mean``, ``(draw, time)``."""
+    keys = jax.random.split(key, mean.shape[0])
+
+    def one(k: Array, p: dict[str, Array], m: Array) -> Array:
+        return spec.likelihood.distribution(_prefixed(p, "kpi"), m).sample(k)
+
+    return jax.vmap(one)(keys, params, mean)
 
 
 def predict(
@@ -163,16 +185,7 @@ def predict(
     flat = fitted.flat_samples()
     mu = expected_kpi(spec, flat, design, n_train, chunk_size)[:, window]
 
-    @jax.jit
-    def noisy(key: Array, params: dict[str, Array], mean: Array) -> Array:
-        keys = jax.random.split(key, mean.shape[0])
-
-        def one(k: Array, p: dict[str, Array], m: Array) -> Array:
-            return spec.likelihood.distribution(_prefixed(p, "kpi"), m).sample(k)
-
-        return jax.vmap(one)(keys, params, mean)
-
     kpi_params = {k: jnp.asarray(v) for k, v in flat.items() if k.startswith("kpi/")}
-    draws = np.asarray(noisy(jax.random.PRNGKey(seed), kpi_params, jnp.asarray(mu)))
+    draws = np.asarray(_noisy(spec, jax.random.PRNGKey(seed), kpi_params, jnp.asarray(mu)))
     scale = float(train.scalings.kpi.scale)
     return Prediction(dates=design.dates[window], mean=mu * scale, draws=draws * scale)

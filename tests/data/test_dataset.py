@@ -426,3 +426,14 @@ def test_warn_false_keeps_warnings_silent(make_frame: Any) -> None:
         warnings.simplefilter("error")
         ds = MMMDataSet.from_frame(make_frame(60), warn=False)
     assert len(ds.warnings) == 1
+
+
+def test_model_arrays_periods_cut_every_array_and_the_dates(ds: MMMDataSet) -> None:
+    arrays = ds.to_arrays()
+    part = arrays.periods(3, 7)
+    assert part.dates == arrays.dates[3:7]
+    for name in ("kpi", "spend", "media", "organic", "controls", "events"):
+        np.testing.assert_array_equal(getattr(part, name), getattr(arrays, name)[3:7])
+    assert part.channels == arrays.channels
+    with pytest.raises(ValueError, match="periods"):
+        arrays.periods(5, 5)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
+from jax import monitoring
 
 from mmm.data import MMMDataSet
 from mmm.datasets import load_example, simulate
@@ -56,3 +60,24 @@ def make_fitted():
 @pytest.fixture(scope="session")
 def ref_media():
     return ref_geometric_hill
+
+
+@contextlib.contextmanager
+def counting_compiles() -> Iterator[dict[str, int]]:
+    """Count XLA compilations inside the block: ``with counting_compiles() as n: ...``."""
+    counter = {"n": 0}
+
+    def listener(event: str, duration: float, **_: object) -> None:
+        if event == "/jax/core/compile/backend_compile_duration":
+            counter["n"] += 1
+
+    monitoring.register_event_duration_secs_listener(listener)
+    try:
+        yield counter
+    finally:
+        monitoring.unregister_event_duration_listener(listener)
+
+
+@pytest.fixture(scope="session")
+def compile_counter():
+    return counting_compiles

@@ -6,7 +6,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from jax import monitoring
 from numpyro.infer import init_to_mean
 from numpyro.infer.util import initialize_model
 
@@ -90,28 +89,14 @@ def test_chains_start_within_the_jitter_of_the_prior_means(problem) -> None:
         assert not np.allclose(starts[0][name], starts[1][name]), name
 
 
-def _count_compiles():
-    counter = {"n": 0}
-
-    def listener(event: str, duration: float, **_: object) -> None:
-        if event == "/jax/core/compile/backend_compile_duration":
-            counter["n"] += 1
-
-    monitoring.register_event_duration_secs_listener(listener)
-    return counter, listener
-
-
-def test_a_second_fit_reuses_the_compiled_programs(small_ds) -> None:
+def test_a_second_fit_reuses_the_compiled_programs(small_ds, compile_counter) -> None:
     """Same spec, same shapes, other data values and seed: nothing is compiled again."""
     spec = ModelSpec.default(small_ds)
     options = {"chains": 2, "draws": 20, "tune": 20, "chain_method": "parallel"}
     fit(spec, small_ds, seed=0, **options)
     other, _ = simulate(n_weeks=104, n_channels=3, seed=4, n_controls=1, n_events=1)
-    counter, listener = _count_compiles()
-    try:
+    with compile_counter() as counter:
         refit = fit(ModelSpec.default(other), other, seed=1, **options)
-    finally:
-        monitoring.unregister_event_duration_listener(listener)
     assert counter["n"] == 0
     assert refit.samples["media/share"].shape == (2, 20, 3)
     # The data did change the result (they are arguments, not baked-in constants).

@@ -13,21 +13,7 @@ N_TRAIN, N_FUTURE = 104, 14
 
 
 def split(ds):
-    full = ds.to_arrays()
-
-    def window(a, lo, hi):
-        return dataclasses.replace(
-            a,
-            kpi=a.kpi[lo:hi],
-            spend=a.spend[lo:hi],
-            media=a.media[lo:hi],
-            organic=a.organic[lo:hi],
-            controls=a.controls[lo:hi],
-            events=a.events[lo:hi],
-            dates=a.dates[lo:hi],
-        )
-
-    return window(full, N_TRAIN, N_TRAIN + N_FUTURE)
+    return ds.to_arrays().periods(N_TRAIN, N_TRAIN + N_FUTURE)
 
 
 @pytest.fixture(scope="module")

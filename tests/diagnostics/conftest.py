@@ -1,0 +1,79 @@
+"""Shared fixtures of the diagnostics tests: a small dataset and fits built from given draws."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # tests draw off screen, whatever the user's default backend
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from mmm.config import DataContractWarning
+from mmm.data import MMMDataSet
+from mmm.datasets import simulate
+from mmm.modeling import FitInfo, FittedMMM, ModelSpec, design_for
+
+
+@pytest.fixture(scope="session")
+def short_ds() -> MMMDataSet:
+    """78 weeks, 2 channels (tv, search), default controls and events."""
+    with pytest.warns(DataContractWarning, match="fewer than the recommended"):
+        ds, _ = simulate(n_weeks=78, n_channels=2, seed=1)
+    return ds
+
+
+def fitted_from_chains(
+    spec: ModelSpec,
+    ds: MMMDataSet,
+    samples: dict[str, np.ndarray],
+    sample_stats: dict[str, np.ndarray] | None = None,
+) -> FittedMMM:
+    """A FittedMMM whose posterior is the given ``(chain, draw, ...)`` draws: no sampler."""
+    return FittedMMM(
+        spec=spec,
+        dataset=ds,
+        design=design_for(spec, ds),
+        samples={k: np.asarray(v) for k, v in samples.items()},
+        sample_stats=dict(sample_stats or {}),
+        info=FitInfo(method="given", seed=0, seconds=0.0, settings={}),
+    )
+
+
+@pytest.fixture(scope="session")
+def make_chains():
+    return fitted_from_chains
+
+
+@pytest.fixture(autouse=True)
+def _no_figure_left_open():
+    """Every test closes the figures it made, and the plots make no stray ones."""
+    before = set(plt.get_fignums())
+    yield
+    left = set(plt.get_fignums()) - before
+    plt.close("all")
+    assert not left, f"figures left open: {sorted(left)}"
+
+
+@pytest.fixture(scope="session")
+def seasonal_ds() -> MMMDataSet:
+    """104 weeks, 2 channels, with yearly seasonality, a trend, 2 controls and an event."""
+    ds, _ = simulate(n_weeks=104, n_channels=2, seed=5)
+    return ds
+
+
+@pytest.fixture(scope="session")
+def true_and_misspecified(seasonal_ds):
+    """NUTS fits of the default spec and of one without seasonality and controls."""
+    import equinox as eqx
+
+    from mmm.modeling import fit
+
+    spec = ModelSpec.default(seasonal_ds)
+    dropped = ("yearly", "controls")
+    bad = eqx.tree_at(
+        lambda s: s.baseline, spec, tuple(b for b in spec.baseline if b.name not in dropped)
+    )
+    kw = {"chains": 4, "draws": 200, "tune": 200, "seed": 0, "progress_bar": False}
+    return fit(spec, seasonal_ds, **kw), fit(bad, seasonal_ds, **kw)
