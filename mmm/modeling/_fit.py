@@ -1,8 +1,9 @@
 """``fit``: NUTS, HMC, SVI (mean-field or low-rank), MAP and Laplace on one model spec.
 
-NUTS and HMC run in :mod:`mmm.modeling._mcmc`, whose compiled programs take the spec and
-data as arguments: a second fit of a spec with the same structure, on data of the same
-shapes and with the same sampler settings, compiles nothing and costs only the sampling.
+NUTS and HMC run in :mod:`mmm.modeling._mcmc`, SVI, MAP and Laplace in
+:mod:`mmm.modeling._svi`; their compiled programs take the spec and data as arguments:
+a second fit of a spec with the same structure, on data of the same shapes and with the
+same sampler settings, compiles nothing and costs only the sampling.
 
 Every method returns the same :class:`FittedMMM`: posterior (or approximate posterior)
 draws of every latent and deterministic site, shaped ``(chain, draw, ...)``, plus the
@@ -22,24 +23,13 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-import numpyro
-import optax
 from jaxtyping import ArrayLike
 from numpyro.distributions.transforms import biject_to
-from numpyro.infer import SVI, Predictive, Trace_ELBO, init_to_mean, init_to_value
-from numpyro.infer.autoguide import (
-    AutoDelta,
-    AutoGuide,
-    AutoLaplaceApproximation,
-    AutoLowRankMultivariateNormal,
-    AutoNormal,
-)
 
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.features import Design, Scalings, build_design
@@ -52,8 +42,9 @@ from mmm.modeling._mcmc import (
     run_chains,
     warm_start,
 )
-from mmm.modeling._model import latent_sites, mmm_model, model_sites
+from mmm.modeling._model import latent_sites, model_sites
 from mmm.modeling._spec import ModelSpec
+from mmm.modeling._svi import SVISettings, run_variational
 
 __all__ = ["fit", "Method", "ChainMethod", "Guide", "design_for"]
 
@@ -184,26 +175,6 @@ def _check_init(
     return checked
 
 
-def _value_or_mean(
-    site: dict[str, Any] | None = None, values: Mapping[str, jax.Array] | None = None
-) -> Any:
-    """``init_to_value`` for the sites in ``values``, ``init_to_mean`` for the others."""
-    values = values or {}
-    if site is None:
-        return partial(_value_or_mean, values=values)
-    if site["name"] in values:
-        return init_to_value(site, values=dict(values))
-    return init_to_mean(site)
-
-
-def _init_strategy(values: Mapping[str, jax.Array]) -> Callable[..., Any]:
-    """A guide's ``init_loc_fn``: the given values where there are any, else the prior mean.
-
-    A ``functools.partial``, as NumPyro's ``initialize_model`` expects of a strategy.
-    """
-    return partial(_value_or_mean, values=dict(values))
-
-
 def _run_mcmc(
     algo: str,
     spec: ModelSpec,
@@ -251,51 +222,28 @@ def _hmc(spec: ModelSpec, design: Design, key: jax.Array, o: dict[str, Any]) -> 
     return _run_mcmc("HMC", spec, design, key, o)  # fixed steps, step size adapted
 
 
-def _guide(method: str, o: dict[str, Any]) -> AutoGuide:
-    init = _init_strategy(o["init"])
-    if method == "map":
-        return AutoDelta(mmm_model, init_loc_fn=init)
-    if method == "laplace":
-        return AutoLaplaceApproximation(mmm_model, init_loc_fn=init)
-    if o["guide"] == "low_rank":
-        return AutoLowRankMultivariateNormal(mmm_model, init_loc_fn=init, rank=o["rank"])
-    return AutoNormal(mmm_model, init_loc_fn=init, init_scale=0.05)
-
-
 def _variational(
     method: str,
 ) -> Callable[[ModelSpec, Design, jax.Array, dict[str, Any]], Any]:
     def run(spec: ModelSpec, design: Design, key: jax.Array, o: dict[str, Any]) -> Any:
-        guide = _guide(method, o)
-        optimizer = optax.chain(optax.clip_by_global_norm(10.0), optax.adam(o["learning_rate"]))
-        svi = SVI(
-            mmm_model,
-            guide,
-            numpyro.optim.optax_to_numpyro(optimizer),
-            Trace_ELBO(num_particles=1 if method in ("map", "laplace") else o["num_particles"]),
-        )
-        fit_key, draw_key = jax.random.split(key)
-        result = svi.run(
-            fit_key,
-            o["svi_steps"],
-            spec,
-            design,
-            design.kpi,
-            progress_bar=o["progress_bar"],
-            stable_update=True,
+        settings = SVISettings(
+            method=method,
+            steps=o["svi_steps"],
+            learning_rate=o["learning_rate"],
+            guide=o["guide"],
+            rank=o["rank"],
+            num_particles=o["num_particles"],
+            draws=1 if method == "map" else o["draws"],
+            progress=o["progress_bar"],
         )
         latent, deterministic = latent_sites(spec, design)
-        n = 1 if method == "map" else o["draws"]
-        predictive = Predictive(
-            mmm_model,
-            guide=guide,
-            params=result.params,
-            num_samples=n,
-            return_sites=latent + deterministic,
+        sites = model_sites(spec, design)
+        shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
+        start = warm_start(shapes, o["init"], design.kpi.dtype)
+        drawn, losses = run_variational(
+            spec, design, key, start, settings, tuple(latent + deterministic)
         )
-        drawn = predictive(draw_key, spec, design, None)
-        samples = {k: np.asarray(v)[None] for k, v in drawn.items()}
-        losses = np.asarray(result.losses)
+        samples = {k: v[None] for k, v in drawn.items()}
         return samples, {}, {"losses": losses}
 
     return run

@@ -148,7 +148,7 @@ class ChainStats(NamedTuple):
 _NO_DATE = dt.date(1970, 1, 1)
 
 
-def _unlabelled(design: Design) -> Design:
+def unlabelled(design: Design) -> Design:
     """``design`` with its date labels (static, so part of the cache key) as placeholders.
 
     The model reads the design's arrays only (its time features are computed when the
@@ -336,7 +336,7 @@ def run_chains(
     Returns:
         Unconstrained draws ``(chain, draw, ...)`` per latent site and their statistics.
     """
-    problem = (spec, _unlabelled(design))
+    problem = (spec, unlabelled(design))
     if start is None:
         sites = model_sites(spec, design)
         shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
@@ -428,7 +428,7 @@ def latent_supports(spec: ModelSpec, design: Design) -> dict[str, Any]:
 
     Runs the model once, eagerly, at the prior means (a few ms once compiled).
     """
-    trace = _latent_trace(spec, _unlabelled(design))
+    trace = _latent_trace(spec, unlabelled(design))
     return {name: site["fn"].support for name, site in trace.items()}
 
 
@@ -436,7 +436,7 @@ def constrained_draws(
     spec: ModelSpec, design: Design, z: dict[str, jax.Array]
 ) -> dict[str, jax.Array]:
     """Latent and deterministic sites of unconstrained draws ``z`` (each ``(draw, ...)``)."""
-    return _constrained_draws(spec, _unlabelled(design), z)
+    return _constrained_draws(spec, unlabelled(design), z)
 
 
 @eqx.filter_jit
