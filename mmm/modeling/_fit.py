@@ -37,12 +37,13 @@ from mmm.modeling._checks import check_before_fit
 from mmm.modeling._fitted import FitInfo, FittedMMM
 from mmm.modeling._mcmc import (
     ChainSettings,
+    Start,
     constrained_draws,
     latent_supports,
     run_chains,
     warm_start,
 )
-from mmm.modeling._model import latent_sites, model_sites
+from mmm.modeling._model import Site, model_sites
 from mmm.modeling._spec import ModelSpec
 from mmm.modeling._svi import SVISettings, run_variational
 
@@ -175,6 +176,12 @@ def _check_init(
     return checked
 
 
+def _start(sites: Mapping[str, Site], init: Mapping[str, jax.Array], dtype: Any) -> Start:
+    """The chains' or guide's start: ``init`` (checked) where given, the prior means elsewhere."""
+    shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
+    return warm_start(shapes, dict(init), dtype)
+
+
 def _run_mcmc(
     algo: str,
     spec: ModelSpec,
@@ -192,9 +199,7 @@ def _run_mcmc(
         num_steps=o["hmc_steps"] if algo == "HMC" else None,
         progress=o["progress_bar"],
     )
-    sites = model_sites(spec, design)
-    shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
-    start = warm_start(shapes, o["init"], design.kpi.dtype)
+    start = _start(model_sites(spec, design), o["init"], design.kpi.dtype)
     z, chain_stats = run_chains(spec, design, key, o["chains"], settings, o["chain_method"], start)
     flat = jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), z)
     constrained = constrained_draws(spec, design, flat)
@@ -236,13 +241,10 @@ def _variational(
             draws=1 if method == "map" else o["draws"],
             progress=o["progress_bar"],
         )
-        latent, deterministic = latent_sites(spec, design)
         sites = model_sites(spec, design)
-        shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
-        start = warm_start(shapes, o["init"], design.kpi.dtype)
-        drawn, losses = run_variational(
-            spec, design, key, start, settings, tuple(latent + deterministic)
-        )
+        start = _start(sites, o["init"], design.kpi.dtype)
+        recorded = tuple(n for n, s in sites.items() if not s.observed)  # latent + deterministic
+        drawn, losses = run_variational(spec, design, key, start, settings, recorded)
         samples = {k: v[None] for k, v in drawn.items()}
         return samples, {}, {"losses": losses}
 

@@ -77,3 +77,18 @@ def true_and_misspecified(seasonal_ds):
     )
     kw = {"chains": 4, "draws": 200, "tune": 200, "seed": 0, "progress_bar": False}
     return fit(spec, seasonal_ds, **kw), fit(bad, seasonal_ds, **kw)
+
+
+@pytest.fixture(scope="session")
+def ds() -> MMMDataSet:
+    """104 weeks, 3 channels (tv, search, social), logistic truth, 1 control, 1 event."""
+    data, _ = simulate(
+        n_weeks=104, n_channels=3, seed=3, n_controls=1, n_events=1, saturation="logistic"
+    )
+    return data
+
+
+@pytest.fixture(scope="session")
+def spec(ds) -> ModelSpec:
+    """The default spec of :func:`ds`."""
+    return ModelSpec.default(ds)

@@ -12,25 +12,11 @@ import polars as pl
 import pytest
 
 from mmm.data import MMMDataSet
-from mmm.datasets import simulate
 from mmm.diagnostics._recovery import recovery_check
-from mmm.modeling import ModelSpec, default_l_max
+from mmm.modeling import default_l_max
 
 FIT = {"chains": 2, "draws": 200, "tune": 200, "progress_bar": False}
 """Small NUTS fits; every fit here has the same settings, so NUTS compiles once."""
-
-
-@pytest.fixture(scope="module")
-def ds() -> MMMDataSet:
-    data, _ = simulate(
-        n_weeks=104, n_channels=3, seed=3, n_controls=1, n_events=1, saturation="logistic"
-    )
-    return data
-
-
-@pytest.fixture(scope="module")
-def spec(ds) -> ModelSpec:
-    return ModelSpec.default(ds)
 
 
 def reference_media(ds: MMMDataSet, truth: dict[str, np.ndarray]) -> np.ndarray:

@@ -16,13 +16,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from mmm.data import MMMDataSet
-from mmm.datasets import simulate
 from mmm.diagnostics._review import DEFAULT_ROI_RANGE, Finding, ReviewThresholds, review
 from mmm.modeling import (
     FitInfo,
     FittedMMM,
-    ModelSpec,
     design_for,
     fit,
     latent_sites,
@@ -31,19 +28,6 @@ from mmm.modeling import (
 
 N_PRIOR = 1000
 CHANNELS = ("tv", "search", "social")
-
-
-@pytest.fixture(scope="module")
-def ds() -> MMMDataSet:
-    data, _ = simulate(
-        n_weeks=104, n_channels=3, seed=3, n_controls=1, n_events=1, saturation="logistic"
-    )
-    return data
-
-
-@pytest.fixture(scope="module")
-def spec(ds):
-    return ModelSpec.default(ds)
 
 
 @pytest.fixture(scope="module")
