@@ -9,6 +9,7 @@ used names are re-exported here.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from mmm import eda
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import load_example, simulate
@@ -22,6 +23,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "__version__",
+    "eda",
     "MMMDataSet",
     "ColumnMapper",
     "MappingReport",

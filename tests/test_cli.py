@@ -217,3 +217,27 @@ def test_semicolon_csv_needs_the_separator_option(
     assert main(["validate", str(data), "--mapping", str(spec)]) == 1
     assert "--separator ';'" in capsys.readouterr().err
     assert main(["validate", str(data), "--mapping", str(spec), "--separator", ";"]) == 0
+
+
+def test_eda_example_writes_tables_and_plots(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "eda"
+    assert main(["eda", "--example", "pymc_marketing", "--out", str(out), "--folds", "3"]) == 0
+    printed = capsys.readouterr().out
+    assert "EDA report: passed" in printed
+    assert "off_stretch / x2" in printed
+    findings = pl.read_csv(out / "findings.csv")
+    assert findings.columns == ["check", "severity", "subject", "value", "message"]
+    assert pl.read_csv(out / "ridge_cv_folds.csv").height == 3
+    for name in ("kpi_spend", "correlation", "vif", "spend_share", "lagged_correlation"):
+        assert (out / f"{name}.png").stat().st_size > 10_000
+    assert (out / "report.txt").read_text().startswith("EDA report: passed")
+
+
+def test_eda_of_a_csv_that_breaks_the_contract_exits_1(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = raw_frame().with_columns(pl.lit("-5").alias("TV"))
+    assert main(["eda", *write(tmp_path, frame)]) == 1
+    assert "FAILED" in capsys.readouterr().err

@@ -8,6 +8,14 @@ from mmm.config._errors import (
     MappingError,
     Violation,
 )
+from mmm.config._findings import (
+    SEVERITIES,
+    Finding,
+    Severity,
+    findings_frame,
+    severity_counts,
+    worst_severity,
+)
 from mmm.config._naming import (
     DATE_COLUMN,
     NAME_PATTERN,
@@ -46,4 +54,11 @@ __all__ = [
     "DataContractWarning",
     "MappingError",
     "Violation",
+    # findings of sanity checks
+    "Severity",
+    "SEVERITIES",
+    "Finding",
+    "worst_severity",
+    "severity_counts",
+    "findings_frame",
 ]

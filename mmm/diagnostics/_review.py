@@ -30,12 +30,13 @@ import dataclasses
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Literal, get_args
+from typing import Literal
 
 import numpy as np
 import polars as pl
 from jaxtyping import Float
 
+from mmm.config import Finding, Severity, findings_frame, severity_counts
 from mmm.diagnostics._convergence import parameter_labels
 from mmm.features import Controls
 from mmm.modeling import (
@@ -51,9 +52,6 @@ from mmm.modeling import (
 )
 
 __all__ = ["Severity", "Finding", "ReviewThresholds", "Review", "review", "DEFAULT_ROI_RANGE"]
-
-Severity = Literal["info", "warning", "critical"]
-"""How bad a finding is: ``"critical"`` findings make :attr:`Review.passed` false."""
 
 _RANK: dict[str, int] = {"ok": -1, "info": 0, "warning": 1, "critical": 2}
 _CHECKS = (
@@ -73,27 +71,6 @@ spent is rare enough in published MMMs and experiments to deserve a second look.
 KPI in other units (orders, sign-ups) restate the range in those units, or pass
 ``roi_range=None`` to skip the check.
 """
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One result of a sanity check.
-
-    Attributes:
-        check: which check (``"roi_range"``, ``"negative_baseline"``,
-            ``"prior_contraction"``, ``"control_sign"``, ``"media_share"``,
-            ``"prior_boundary"``).
-        severity: ``"info"``, ``"warning"`` or ``"critical"``.
-        subject: the channel, control or parameter concerned, or ``"model"``.
-        message: one sentence: what was found and what to do.
-        value: the number behind it (an ROI, a probability, a share, ...).
-    """
-
-    check: str
-    severity: Severity
-    subject: str
-    message: str
-    value: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,25 +189,10 @@ class Review:
 
     def to_frame(self) -> pl.DataFrame:
         """The findings as a frame: ``check``, ``severity``, ``subject``, ``value``, ``message``."""
-        return pl.DataFrame(
-            {
-                "check": [f.check for f in self.findings],
-                "severity": [f.severity for f in self.findings],
-                "subject": [f.subject for f in self.findings],
-                "value": [f.value for f in self.findings],
-                "message": [f.message for f in self.findings],
-            },
-            schema={
-                "check": pl.String,
-                "severity": pl.String,
-                "subject": pl.String,
-                "value": pl.Float64,
-                "message": pl.String,
-            },
-        )
+        return findings_frame(self.findings)
 
     def __str__(self) -> str:
-        counts = {s: sum(f.severity == s for f in self.findings) for s in get_args(Severity)}
+        counts = severity_counts(self.findings)
         verdict = "passed" if self.passed else "NOT passed"
         lines = [
             f"Model review: {verdict} (worst: {self.worst}; {counts['critical']} critical, "

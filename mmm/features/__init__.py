@@ -28,6 +28,7 @@ from mmm.features._baseline_specs import (
     PiecewiseTrend,
 )
 from mmm.features._context import DesignContext
+from mmm.features._defaults import default_baseline_specs, default_l_max, default_media_spec
 from mmm.features._design import (
     Design,
     Scalings,
@@ -35,6 +36,7 @@ from mmm.features._design import (
     build_design,
     default_baseline,
     design_context,
+    media_inputs,
     resolve_media_specs,
 )
 from mmm.features._events import event_window
@@ -136,5 +138,10 @@ __all__ = [
     "build_design",
     "default_baseline",
     "design_context",
+    "media_inputs",
     "resolve_media_specs",
+    # defaults
+    "default_l_max",
+    "default_media_spec",
+    "default_baseline_specs",
 ]

@@ -41,6 +41,7 @@ __all__ = [
     "build_design",
     "default_baseline",
     "design_context",
+    "media_inputs",
     "resolve_media_specs",
 ]
 
@@ -197,7 +198,14 @@ class Design(eqx.Module):
     baseline_labels: tuple[tuple[str, ...], ...] = eqx.field(static=True)
 
 
-def _media_inputs(arrays: ModelArrays, specs: Mapping[str, MediaSpec]) -> Float[Array, "time c"]:
+def media_inputs(
+    arrays: ModelArrays, specs: Mapping[str, MediaSpec]
+) -> Float[Array, "time channel"]:
+    """Each channel's transform input, ``(time, channel)``: its spend or its exposures.
+
+    Raises:
+        ValueError: for ``input='exposure'`` on a channel without ``media__<channel>``.
+    """
     columns = []
     for i, (channel, spec) in enumerate(specs.items()):
         if spec.input == "spend":
@@ -271,7 +279,7 @@ def build_design(
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ValueError(f"baseline spec names must be unique; repeated: {duplicated}")
-    inputs = _media_inputs(arrays, specs)
+    inputs = media_inputs(arrays, specs)
     if scalings is None:
         scalings = Scalings.fit(arrays, inputs, scaling)
     elif scalings.media.scale.shape != (len(arrays.channels),):

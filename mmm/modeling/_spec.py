@@ -12,19 +12,17 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 
-from mmm.config import Frequency
 from mmm.data import MMMDataSet
 from mmm.features import (
     AbstractBaseline,
-    Controls,
-    Events,
     Fourier,
-    GeometricAdstock,
     Intercept,
     LinearTrend,
-    LogisticSaturation,
     MediaSpec,
     ScalingSpec,
+    default_baseline_specs,
+    default_l_max,
+    default_media_spec,
     spec_from_dict,
     spec_to_dict,
     stack_priors,
@@ -38,12 +36,6 @@ SPEC_FORMAT_VERSION = 2
 """Version of :meth:`ModelSpec.to_dict`'s layout; bumped on incompatible changes."""
 
 _RESERVED = frozenset({"media", "kpi"})
-_L_MAX = {Frequency.WEEKLY: 8, Frequency.DAILY: 28, Frequency.MONTHLY: 3}
-
-
-def default_l_max(frequency: Frequency) -> int:
-    """Default adstock lags: 8 weeks, 28 days or 3 months (about two months of carry-over)."""
-    return _L_MAX[frequency]
 
 
 def spend_share_effect(dataset: MMMDataSet, media_share: float = 0.5) -> ContributionEffect:
@@ -195,12 +187,7 @@ class ModelSpec(eqx.Module):
             likelihood: override the likelihood (e.g. ``StudentTLikelihood()``).
             scaling: override the KPI and media scaling (e.g. ``ScalingSpec(kpi="peak")``).
         """
-        frequency = dataset.frequency
-        if media is None:
-            media = MediaSpec(
-                adstock=GeometricAdstock(l_max=default_l_max(frequency)),
-                saturation=LogisticSaturation(),
-            )
+        media = default_media_spec(dataset.frequency) if media is None else media
         if isinstance(media, MediaSpec):
             per_channel = tuple(media for _ in dataset.channels)
         else:
@@ -212,27 +199,13 @@ class ModelSpec(eqx.Module):
                     f"{missing}, unknown {unknown}"
                 )
             per_channel = tuple(media[c] for c in dataset.channels)
-        years = dataset.n_periods / frequency.periods_per_year
-        baseline: list[AbstractBaseline] = [
-            Intercept(),
-            LinearTrend(),
-            Fourier(order=2 if years >= 1 else 1),
-        ]
-        if frequency is Frequency.DAILY:
-            baseline.append(Fourier(name="weekly", period=7.0, order=3))
-        if dataset.controls:
-            baseline.append(Controls())
-        if dataset.events:
-            baseline.append(Events())
-        organic_default = MediaSpec(
-            adstock=GeometricAdstock(l_max=default_l_max(frequency)),
-            saturation=LogisticSaturation(),
-        )
+        baseline = default_baseline_specs(dataset)
+        organic_default = default_media_spec(dataset.frequency)
         return cls(
             channels=tuple(dataset.channels),
             media=per_channel,
             effect=effect if effect is not None else spend_share_effect(dataset),
-            baseline=tuple(baseline),
+            baseline=baseline,
             likelihood=likelihood if likelihood is not None else NormalLikelihood(),
             organic_names=tuple(dataset.organic),
             organic=tuple(organic_default for _ in dataset.organic),
