@@ -2,19 +2,21 @@
 
 The package follows the data flow: ``config`` (conventions) -> ``data`` (validated
 datasets) -> ``features`` (transforms) -> ``datasets`` (examples, simulation) -> modeling,
-diagnostics, results and optimization (``modeling`` is the NumPyro model, fitting,
-prediction and save/load; ``diagnostics`` says whether a fit can be trusted). The most
+eda (pre-model checks) -> modeling, diagnostics, results and optimization (``modeling`` is
+the NumPyro model, fitting, prediction and save/load; ``diagnostics`` says whether a fit
+can be trusted; ``results`` decomposes it into contributions, ROI and mROAS). The most
 used names are re-exported here.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from mmm import eda
+from mmm import eda, results
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import load_example, simulate
 from mmm.diagnostics import compare, predictive_check, summarize
 from mmm.modeling import FittedMMM, ModelSpec, fit, load, predict
+from mmm.results import contributions, roi_table
 
 try:
     __version__ = version("mmm-framework")
@@ -24,6 +26,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "__version__",
     "eda",
+    "results",
     "MMMDataSet",
     "ColumnMapper",
     "MappingReport",
@@ -40,4 +43,6 @@ __all__ = [
     "summarize",
     "predictive_check",
     "compare",
+    "contributions",
+    "roi_table",
 ]

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 import matplotlib as mpl
-import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
@@ -40,6 +39,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import EngFormatter, MaxNLocator, PercentFormatter
 
+from mmm._plotting import check_choice, date_axis, figure_of, new_axes
 from mmm.config import Role, column_name
 from mmm.eda._report import EDAReport
 
@@ -103,31 +103,6 @@ def channel_colors(channels: EDAReport | Sequence[str]) -> dict[str, RGBA]:
     return out
 
 
-def _check_choice(name: str, value: str, options: tuple[str, ...]) -> None:
-    if value not in options:
-        raise ValueError(f"{name}={value!r} is not valid: pass one of {list(options)}")
-
-
-def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    _, new = plt.subplots(figsize=figsize, layout="constrained")
-    return new
-
-
-def _figure(ax: Axes) -> Figure:
-    fig = ax.get_figure(root=True)
-    if not isinstance(fig, Figure):  # pragma: no cover - an axes always has a figure
-        raise ValueError("ax is not in a figure")
-    return fig
-
-
-def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator()
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-
-
 def _period_unit(report: EDAReport, plural: bool = True) -> str:
     unit = _UNITS.get(report.dataset.frequency.value, ("period", "periods"))
     return unit[1] if plural else unit[0]
@@ -186,7 +161,7 @@ def plot_kpi_spend(report: EDAReport) -> Figure:
     for ax in (ax_kpi, ax_spend):
         ax.yaxis.set_major_formatter(EngFormatter(sep=""))
         ax.grid(axis="y", color="0.92")
-    _date_axis(ax_spend)
+    date_axis(ax_spend)
     ax_spend.set_xlabel("date")
     fig.suptitle(f"{ds.kpi} and spend, {ds.start} to {ds.end}")
     return fig
@@ -208,7 +183,7 @@ def plot_baselines(report: EDAReport, ax: Axes | None = None) -> Figure:
     """
     ols, ridge = report.ols, report.ridge
     kpi = report.dataset.kpi
-    ax = _axes(ax, (11, 4))
+    ax = new_axes(ax, (11, 4))
     x = _dates(ols.design.dates)
     ax.plot(x, ols.actual, color=_KPI_COLOR, lw=1.0, marker=".", ms=3, label=f"actual {kpi}")
     ax.plot(x, ols.fitted, color=_OLS_COLOR, lw=1.4, label=f"OLS (R² = {ols.r2:.3f})")
@@ -221,13 +196,13 @@ def plot_baselines(report: EDAReport, ax: Axes | None = None) -> Figure:
         ls="--",
         label=f"ridge (R² = {ridge.r2:.3f}{penalty})",
     )
-    _date_axis(ax)
+    date_axis(ax)
     ax.yaxis.set_major_formatter(EngFormatter(sep=""))
     ax.set_xlabel("date")
     ax.set_ylabel(kpi)
     ax.set_title(f"Frequentist baselines: in-sample fit of {kpi}")
     ax.legend(fontsize=8, loc="upper left")
-    return _figure(ax)
+    return figure_of(ax)
 
 
 # --------------------------------------------------------------------------- correlation
@@ -259,13 +234,13 @@ def plot_correlation(
     Raises:
         ValueError: if ``method`` is not one of the two.
     """
-    _check_choice("method", method, _METHODS)
+    check_choice("method", method, _METHODS)
     corr = report.correlations
     values = np.asarray(corr.pearson if method == "pearson" else corr.spearman, dtype=np.float64)
     labels = list(corr.labels)
     k = len(labels)
     size = max(4.0, 0.55 * k + 2.5)
-    ax = _axes(ax, (size + 1.2, size))
+    ax = new_axes(ax, (size + 1.2, size))
     cmap = mpl.colormaps["RdBu_r"].with_extremes(bad=_NAN_COLOR)
     image = ax.imshow(
         np.ma.masked_invalid(values), cmap=cmap, vmin=-1.0, vmax=1.0, interpolation="nearest"
@@ -289,7 +264,7 @@ def plot_correlation(
     ax.set_xticks(ticks, labels, rotation=45, ha="right", rotation_mode="anchor", fontsize=8)
     ax.set_yticks(ticks, labels, fontsize=8)
     ax.tick_params(length=0)
-    fig = _figure(ax)
+    fig = figure_of(ax)
     name = method.capitalize()
     fig.colorbar(image, ax=ax, label=f"{name} correlation", shrink=0.8)
     ax.set_title(f"{name} correlations")
@@ -396,7 +371,7 @@ def plot_vif(report: EDAReport, ax: Axes | None = None) -> Figure:
     warning, critical = report.thresholds.vif_warning, report.thresholds.vif_critical
     finite = vif[np.isfinite(vif)]
     top = 2.0 * max(float(finite.max(initial=1.0)), critical)
-    ax = _axes(ax, (8, 0.32 * len(terms) + 1.6))
+    ax = new_axes(ax, (8, 0.32 * len(terms) + 1.6))
     colors = channel_colors(report)
     y = np.arange(len(terms), dtype=np.float64)
     bar_colors = [
@@ -430,7 +405,7 @@ def plot_vif(report: EDAReport, ax: Axes | None = None) -> Figure:
     ax.legend(handles=handles, fontsize=8, loc="lower right")
     cn = report.collinearity.condition_number
     ax.set_title(f"VIF per design term (condition number {cn:.3g})")
-    return _figure(ax)
+    return figure_of(ax)
 
 
 def _kind_color(kind: str) -> str:
@@ -467,7 +442,7 @@ def plot_spend_share(
     Raises:
         ValueError: if ``baseline`` is not one of the two.
     """
-    _check_choice("baseline", baseline, _BASELINES)
+    check_choice("baseline", baseline, _BASELINES)
     ds = report.dataset
     channels = ds.channels
     profile = report.profile.columns.filter(pl.col("role") == Role.SPEND.value)
@@ -483,7 +458,7 @@ def plot_spend_share(
     share = (
         contribution / total if np.isfinite(total) and total != 0 else np.full(len(rows), np.nan)
     )
-    ax = _axes(ax, (max(5.0, 1.3 * len(channels) + 2.0), 4.2))
+    ax = new_axes(ax, (max(5.0, 1.3 * len(channels) + 2.0), 4.2))
     colors = [channel_colors(report)[c] for c in channels]
     x = np.arange(len(channels), dtype=np.float64)
     width = 0.38
@@ -522,4 +497,4 @@ def plot_spend_share(
         loc="upper right",
     )
     ax.set_title(f"Spend share vs {name} contribution share")
-    return _figure(ax)
+    return figure_of(ax)

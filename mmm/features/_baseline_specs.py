@@ -66,6 +66,10 @@ class AbstractBaseline(AbstractSpec):
     param_names: ClassVar[tuple[str, ...]] = ("coef",)
     feature_params: ClassVar[tuple[str, ...]] = ("coef",)
     """Parameters with one entry per feature column (labelled by :meth:`labels`)."""
+    split_features: ClassVar[bool] = False
+    """Whether a decomposition reports each feature column as its own component (each
+    control, each event) rather than the spec as one (a trend, a seasonality). Only for
+    specs whose :meth:`apply` is ``x @ coef``: column ``j`` contributes ``x[:, j] * coef[j]``."""
 
     @abc.abstractmethod
     def features(self, context: DesignContext) -> Float[Array, "time feature"]:
@@ -256,6 +260,7 @@ class Fourier(AbstractBaseline):
 class Controls(AbstractBaseline):
     """Linear effects of the standardized controls. Default prior ``Normal(0, 0.5)``."""
 
+    split_features: ClassVar[bool] = True
     name: str = eqx.field(static=True, default="controls")
     coef: dist.Distribution = eqx.field(default_factory=lambda: dist.Normal(0.0, 0.5))
 
@@ -274,6 +279,7 @@ class Events(AbstractBaseline):
     Default prior ``Normal(0, 0.5)`` (an event moves the KPI by up to about half its mean).
     """
 
+    split_features: ClassVar[bool] = True
     name: str = eqx.field(static=True, default="events")
     pre: int = eqx.field(static=True, default=0)
     post: int = eqx.field(static=True, default=0)

@@ -185,7 +185,11 @@ class Components(NamedTuple):
 
 @functools.partial(jax.jit, static_argnames=("train_periods",))
 def components(
-    spec: ModelSpec, params: Params, design: Design, train_periods: int | None = None
+    spec: ModelSpec,
+    params: Params,
+    design: Design,
+    train_periods: int | None = None,
+    unit: Float[Array, "time channel"] | None = None,
 ) -> Components:
     """Every component's contribution for one draw of ``params`` (pure, jit/vmap-able).
 
@@ -195,13 +199,16 @@ def components(
         design: the scaled design (training window, or history followed by future periods).
         train_periods: length of the training window at the start of ``design`` (for the
             ROI effect's sums); ``None`` means all of ``design`` (static).
+        unit: the paid channels' unit responses on ``design``, if the caller has them
+            already (:func:`unit_responses` of ``design.media``); ``None`` computes them.
 
     Jitted (one compiled program per spec structure and shapes), so that NumPyro's eager
     initialization runs it as one call instead of hundreds of small ones; inside another
     transformation it inlines.
     """
     n = design.media.shape[0] if train_periods is None else train_periods
-    unit = unit_responses(media_groups(spec), params, design.media)
+    if unit is None:
+        unit = unit_responses(media_groups(spec), params, design.media)
     beta = _coefficients(spec.effect, _prefixed(params, "media"), unit, design.spend, design, n)
     organic, organic_beta = design.organic, jnp.zeros((0,), design.organic.dtype)
     if spec.organic_names:
