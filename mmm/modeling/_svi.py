@@ -117,13 +117,25 @@ def _program(
         return state, loss
 
     state, losses = jax.lax.scan(step, state, jax.numpy.arange(settings.steps))
-    predictive = Predictive(
-        mmm_model,
-        guide=guide,
-        params=svi.get_params(state),
-        num_samples=settings.draws,
-        return_sites=list(sites),
-    )
+    params = svi.get_params(state)
+    if settings.method == "laplace":
+        # As a guide the Laplace approximation is a point mass at the mode (that is what
+        # SVI optimizes); its Normal (inverse Hessian at the mode, in the unconstrained
+        # space) is only in ``sample_posterior``.
+        # One draw per key, vmapped: NumPyro's batched draw adds (n,) to (draws, n).
+        keys = jax.random.split(draw_key, settings.draws)
+        latent = jax.vmap(lambda k: guide.sample_posterior(k, params, spec, design, design.kpi))(
+            keys
+        )
+        predictive = Predictive(mmm_model, posterior_samples=latent, return_sites=list(sites))
+    else:
+        predictive = Predictive(
+            mmm_model,
+            guide=guide,
+            params=params,
+            num_samples=settings.draws,
+            return_sites=list(sites),
+        )
     return predictive(draw_key, spec, design, None), losses
 
 

@@ -16,7 +16,7 @@ memory is ``chunk_size x time x component`` floats whatever the number of draws.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import equinox as eqx
 import jax
@@ -27,7 +27,13 @@ from jaxtyping import Array, Float
 from mmm.features import Design
 from mmm.modeling import FittedMMM, ModelSpec, components
 
-__all__ = ["ComponentIndex", "component_index", "component_draws", "draw_chunks"]
+__all__ = [
+    "ComponentIndex",
+    "component_index",
+    "component_draws",
+    "component_window_sums",
+    "draw_chunks",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,18 +103,40 @@ def draw_chunks(
 
 
 def component_draws(
-    fitted: FittedMMM, chunk_size: int = 500
+    fitted: FittedMMM, chunk_size: int = 500, periods: tuple[int, int] | None = None
 ) -> Float[np.ndarray, "draw time component"]:
     """Every component per draw and period, KPI units, ``(draw, time, component)``, float32.
 
-    The columns follow :func:`component_index`.
+    The columns follow :func:`component_index`. ``periods=(first, stop)`` keeps only those
+    periods (each draw is still evaluated over the whole window: adstock needs the past).
     """
     samples = fitted.flat_samples()
     n = next(iter(samples.values())).shape[0]
     index = component_index(fitted.spec, fitted.design)
-    out = np.empty((n, fitted.design.kpi.shape[0], len(index.names)), dtype=np.float32)
+    first, stop_t = (0, fitted.design.kpi.shape[0]) if periods is None else periods
+    out = np.empty((n, stop_t - first, len(index.names)), dtype=np.float32)
     for start, params in draw_chunks(samples, chunk_size):
         block = np.asarray(_chunk(fitted.spec, fitted.design, params))
         stop = min(start + block.shape[0], n)
-        out[start:stop] = block[: stop - start]
+        out[start:stop] = block[: stop - start, first:stop_t]
+    return out
+
+
+def component_window_sums(
+    fitted: FittedMMM, bounds: Sequence[tuple[int, int]], chunk_size: int = 500
+) -> Float[np.ndarray, "draw window component"]:
+    """Each component summed over each ``(first, stop)`` range of periods, per draw (float64).
+
+    Memory: one chunk of draws and the ``(draw, window, component)`` sums; the draw-level
+    ``(draw, time, component)`` array is never built.
+    """
+    samples = fitted.flat_samples()
+    n = next(iter(samples.values())).shape[0]
+    k = len(component_index(fitted.spec, fitted.design).names)
+    out = np.empty((n, len(bounds), k))
+    for start, params in draw_chunks(samples, chunk_size):
+        block = np.asarray(_chunk(fitted.spec, fitted.design, params))
+        stop = min(start + block.shape[0], n)
+        sums = [block[: stop - start, a:b].sum(axis=1, dtype=np.float64) for a, b in bounds]
+        out[start:stop] = np.stack(sums, axis=1)
     return out

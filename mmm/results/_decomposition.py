@@ -11,11 +11,22 @@ import polars as pl
 from jaxtyping import Float
 
 from mmm.modeling import FittedMMM
-from mmm.results._components import ComponentIndex, component_draws, component_index
+from mmm.results._components import (
+    ComponentIndex,
+    component_draws,
+    component_index,
+    component_window_sums,
+)
 from mmm.results._summary import check_level, summarize_draws
 from mmm.results._windows import Period, Window, calendar_windows, custom_windows
 
-__all__ = ["Decomposition", "decompose", "contributions", "contributions_by_period"]
+__all__ = [
+    "DEFAULT_MEMORY",
+    "Decomposition",
+    "decompose",
+    "contributions",
+    "contributions_by_period",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,16 +50,7 @@ class Decomposition:
 
     def to_frame(self, level: float = 0.9) -> pl.DataFrame:
         """Long frame ``date, component, group, mean, median, lower, upper``."""
-        stats = summarize_draws(self.draws, level)
-        n, k = len(self.dates), len(self.index.names)
-        return pl.DataFrame(
-            {
-                "date": np.repeat(np.array(self.dates, dtype="datetime64[D]"), k),
-                "component": list(self.index.names) * n,
-                "group": list(self.index.groups) * n,
-                **{name: values.reshape(-1).astype(np.float64) for name, values in stats.items()},
-            }
-        )
+        return _summary_frame(self.dates, self.index, summarize_draws(self.draws, level))
 
     def by_windows(self, windows: list[Window], level: float = 0.9) -> pl.DataFrame:
         """Per window and component the summed contribution (intervals of per-draw sums).
@@ -59,18 +61,7 @@ class Decomposition:
             [self.draws[:, w.first : w.stop].sum(axis=1, dtype=np.float64) for w in windows],
             axis=1,
         )
-        stats = summarize_draws(sums, level)
-        k = len(self.index.names)
-        return pl.DataFrame(
-            {
-                "window": [w.name for w in windows for _ in range(k)],
-                "start": [w.start for w in windows for _ in range(k)],
-                "end": [w.end for w in windows for _ in range(k)],
-                "component": list(self.index.names) * len(windows),
-                "group": list(self.index.groups) * len(windows),
-                **{name: values.reshape(-1) for name, values in stats.items()},
-            }
-        )
+        return _window_frame(windows, self.index, summarize_draws(sums, level))
 
 
 def decompose(fitted: FittedMMM, chunk_size: int = 500) -> Decomposition:
@@ -82,8 +73,62 @@ def decompose(fitted: FittedMMM, chunk_size: int = 500) -> Decomposition:
     )
 
 
+DEFAULT_MEMORY = 512 * 2**20
+"""Bytes of draws ``contributions`` holds at once without ``return_draws`` (512 MiB)."""
+
+
+def _window_frame(
+    windows: list[Window], index: ComponentIndex, stats: dict[str, np.ndarray]
+) -> pl.DataFrame:
+    k = len(index.names)
+    return pl.DataFrame(
+        {
+            "window": [w.name for w in windows for _ in range(k)],
+            "start": [w.start for w in windows for _ in range(k)],
+            "end": [w.end for w in windows for _ in range(k)],
+            "component": list(index.names) * len(windows),
+            "group": list(index.groups) * len(windows),
+            **{name: values.reshape(-1) for name, values in stats.items()},
+        }
+    )
+
+
+def _summary_frame(
+    dates: tuple[dt.date, ...], index: ComponentIndex, stats: dict[str, np.ndarray]
+) -> pl.DataFrame:
+    n, k = len(dates), len(index.names)
+    return pl.DataFrame(
+        {
+            "date": np.repeat(np.array(dates, dtype="datetime64[D]"), k),
+            "component": list(index.names) * n,
+            "group": list(index.groups) * n,
+            **{name: values.reshape(-1).astype(np.float64) for name, values in stats.items()},
+        }
+    )
+
+
+def _blockwise_frame(fitted: FittedMMM, level: float, chunk_size: int, memory: int) -> pl.DataFrame:
+    """The summary frame holding at most ``memory`` bytes of draws: blocks of periods."""
+    index = component_index(fitted.spec, fitted.design)
+    draws = next(iter(fitted.samples.values())).shape[:2]
+    per_period = int(np.prod(draws)) * len(index.names) * 4
+    n = fitted.design.kpi.shape[0]
+    block = max(1, min(n, memory // per_period))
+    parts = [
+        summarize_draws(component_draws(fitted, chunk_size, (t, min(n, t + block))), level)
+        for t in range(0, n, block)
+    ]
+    stats = {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
+    return _summary_frame(tuple(fitted.dataset.dates), index, stats)
+
+
 def contributions(
-    fitted: FittedMMM, level: float = 0.9, *, return_draws: bool = False, chunk_size: int = 500
+    fitted: FittedMMM,
+    level: float = 0.9,
+    *,
+    return_draws: bool = False,
+    chunk_size: int = 500,
+    memory: int = DEFAULT_MEMORY,
 ) -> pl.DataFrame | tuple[pl.DataFrame, Decomposition]:
     """Each component's contribution per period with its posterior interval (KPI units).
 
@@ -96,15 +141,20 @@ def contributions(
         level: central interval level (``lower``/``upper`` are its equal-tailed quantiles).
         return_draws: also return the :class:`Decomposition` with the draw-level array.
         chunk_size: draws evaluated per compiled call (memory bound).
+        memory: without ``return_draws``, the most bytes of draws held at once: when the
+            draw array ``draws x time x component`` (float32) is larger, the intervals are
+            computed over blocks of periods, one pass over the draws per block (exact
+            quantiles, memory bounded whatever the number of draws).
 
     Returns:
         Long polars frame ``date, component, group, mean, median, lower, upper``; with
         ``return_draws`` the pair ``(frame, decomposition)``.
     """
     check_level(level)
+    if not return_draws:
+        return _blockwise_frame(fitted, level, chunk_size, memory)
     decomposition = decompose(fitted, chunk_size)
-    frame = decomposition.to_frame(level)
-    return (frame, decomposition) if return_draws else frame
+    return decomposition.to_frame(level), decomposition
 
 
 def contributions_by_period(
@@ -117,9 +167,14 @@ def contributions_by_period(
     """Contributions summed per calendar period or named window, with intervals of the sums.
 
     ``by``: ``"week"``, ``"month"``, ``"quarter"``, ``"year"``, or a mapping of names to
-    inclusive ``(start, end)`` dates. Pass a :class:`Decomposition` to reuse its draws.
+    inclusive ``(start, end)`` dates. Pass a :class:`Decomposition` to reuse its draws;
+    without one, the draws are summed chunk by chunk (the draw array is never built).
     """
     check_level(level)
-    d = decompose(fitted) if decomposition is None else decomposition
-    windows = calendar_windows(d.dates, by) if isinstance(by, str) else custom_windows(d.dates, by)
-    return d.by_windows(windows, level)
+    dates = list(fitted.dataset.dates)
+    windows = calendar_windows(dates, by) if isinstance(by, str) else custom_windows(dates, by)
+    if decomposition is not None:
+        return decomposition.by_windows(windows, level)
+    sums = component_window_sums(fitted, [(w.first, w.stop) for w in windows])
+    index = component_index(fitted.spec, fitted.design)
+    return _window_frame(windows, index, summarize_draws(sums, level))

@@ -29,3 +29,16 @@ def test_a_repeat_variational_fit_compiles_nothing(method, small_ds, compile_cou
     np.testing.assert_array_equal(again.info.losses, first.info.losses)
     for site, values in first.samples.items():
         np.testing.assert_array_equal(again.samples[site], values)
+
+
+def test_laplace_draws_come_from_the_normal_at_the_mode(small_ds) -> None:
+    """Regression: drawing through the guide gave the mode itself (a point mass) every time."""
+    spec = ModelSpec.default(small_ds)
+    options = {"svi_steps": 1500, "draws": 400, "progress_bar": False, "seed": 0}
+    laplace = fit(spec, small_ds, method="laplace", **options)
+    alpha = laplace.flat_samples()["media/adstock/alpha"]
+    spread = alpha.std(axis=0)
+    assert (spread > 0.005).all(), spread
+    assert len(np.unique(alpha[:, 0])) == alpha.shape[0]  # every draw its own
+    sigma = laplace.flat_samples()["kpi/sigma"]
+    assert sigma.std() > 0.01 * sigma.mean()

@@ -3,6 +3,7 @@
 import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from mmm.datasets import SimulationTruth
 from mmm.modeling import FittedMMM, draw_totals
@@ -107,3 +108,17 @@ def test_aggregation_by_period_sums_the_draws(
     assert custom["window"].unique().to_list() == ["h1"]
     with pytest.raises(ValueError, match="by='fortnight'"):
         contributions_by_period(f, by="fortnight", decomposition=d)  # type: ignore[arg-type]
+
+
+def test_bounded_memory_paths_give_the_same_numbers(
+    fitted_sim: tuple[FittedMMM, SimulationTruth],
+) -> None:
+    f, _ = fitted_sim
+    frame, d = contributions(f, return_draws=True)
+    k = len(d.index.names)
+    blockwise = contributions(f, memory=600 * k * 4 * 10)  # ten periods per pass: 16 passes
+    assert_frame_equal(blockwise, frame)
+    chunked = contributions_by_period(f, by="quarter")
+    assert_frame_equal(
+        chunked, contributions_by_period(f, by="quarter", decomposition=d), rel_tol=1e-9
+    )
