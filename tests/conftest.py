@@ -1,4 +1,5 @@
-"""Test-wide settings: JAX runs strictly, on the CPU, with 4 host devices for chains.
+"""Test-wide settings: JAX runs strictly, on the CPU, with 4 host devices for chains;
+matplotlib draws off screen and every test must close the figures it opens.
 
 Compiled programs are cached on disk for the session, so that fits of the same model
 structure (many tests fit the same small spec) compile once.
@@ -16,3 +17,20 @@ jax.config.update("jax_platforms", "cpu")
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_compilation_cache_dir", tempfile.mkdtemp(prefix="mmm-jax-cache-"))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # tests draw off screen, whatever the user's default backend
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_figure_left_open():
+    """Every test closes the figures it made, and the plots make no stray ones."""
+    before = set(plt.get_fignums())
+    yield
+    left = set(plt.get_fignums()) - before
+    plt.close("all")
+    assert not left, f"figures left open: {sorted(left)}"

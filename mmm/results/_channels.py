@@ -33,12 +33,13 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Bool, Float
 
+from mmm.config import Role, column_name
 from mmm.features import Design
 from mmm.modeling import FittedMMM, ModelSpec, components, media_groups, unit_responses
 from mmm.results._components import draw_chunks
 from mmm.results._windows import Window
 
-__all__ = ["WindowDraws", "window_draws", "carryover_periods"]
+__all__ = ["WindowDraws", "window_draws", "window_spend", "carryover_periods"]
 
 
 def carryover_periods(spec: ModelSpec) -> int:
@@ -113,6 +114,13 @@ def _chunk(
     return jax.vmap(lambda p: _one_draw(spec, design, p, masks))(params)
 
 
+def window_spend(fitted: FittedMMM, window: Window) -> Float[np.ndarray, " channel"]:
+    """Spend per channel summed over ``window``, float64 from the data (money units)."""
+    columns = [column_name(Role.SPEND, c) for c in fitted.spec.channels]
+    spend = fitted.dataset.frame.select(columns).to_numpy().astype(np.float64)
+    return spend[window.first : window.stop].sum(axis=0)
+
+
 def window_draws(
     fitted: FittedMMM, windows: Sequence[Window], chunk_size: int = 500
 ) -> WindowDraws:
@@ -136,12 +144,10 @@ def window_draws(
         size = stop - start
         attributed[start:stop], incremental[start:stop] = a[:size], i[:size]
         marginal[start:stop], fitted_total[start:stop] = m[:size], f[:size]
-    frame = fitted.dataset.frame  # the spend in float64, as the data have it
-    spend = frame.select([f"spend__{c}" for c in spec.channels]).to_numpy().astype(np.float64)
     return WindowDraws(
         channels=spec.channels,
         windows=tuple(windows),
-        spend=np.stack([spend[w.first : w.stop].sum(axis=0) for w in windows]),
+        spend=np.stack([window_spend(fitted, w) for w in windows]),
         attributed=attributed,
         incremental=incremental,
         marginal=marginal,

@@ -25,7 +25,7 @@ from jaxtyping import Array, Float
 
 from mmm.features import Design
 from mmm.modeling import FittedMMM, ModelSpec, components, media_groups, unit_responses
-from mmm.results._channels import carryover_periods
+from mmm.results._channels import carryover_periods, window_spend
 from mmm.results._components import draw_chunks
 from mmm.results._summary import check_level, summarize_draws
 from mmm.results._windows import Window, resolve_window
@@ -126,9 +126,7 @@ def response_curves(
     check_level(level)
     spec, design = fitted.spec, fitted.design
     resolved = resolve_window(list(fitted.dataset.dates), window)
-    frame = fitted.dataset.frame
-    spend_all = frame.select([f"spend__{c}" for c in spec.channels]).to_numpy().astype(float)
-    spend = spend_all[resolved.first : resolved.stop].sum(axis=0)
+    spend = window_spend(fitted, resolved)
     grid = _multipliers(spec.channels, spend, multipliers, spend_levels)
     extended = design.media.shape[0] + carryover_periods(spec)
     mask = jnp.asarray(resolved.mask(extended), design.media.dtype)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # tests draw off screen, whatever the user's default backend
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -44,16 +39,6 @@ def fitted_from_chains(
 @pytest.fixture(scope="session")
 def make_chains():
     return fitted_from_chains
-
-
-@pytest.fixture(autouse=True)
-def _no_figure_left_open():
-    """Every test closes the figures it made, and the plots make no stray ones."""
-    before = set(plt.get_fignums())
-    yield
-    left = set(plt.get_fignums()) - before
-    plt.close("all")
-    assert not left, f"figures left open: {sorted(left)}"
 
 
 @pytest.fixture(scope="session")

