@@ -34,7 +34,7 @@ import numpy as np
 
 from mmm.config import DataContractWarning
 from mmm.datasets import simulate
-from mmm.modeling import FitInfo, FittedMMM, ModelSpec, design_for, prior_samples
+from mmm.modeling import FittedMMM, ModelSpec, prior_fit
 from mmm.results import contributions, decompose, roi_table
 
 
@@ -42,17 +42,7 @@ def _prior_fit(n_weeks: int, n_channels: int, draws: int) -> FittedMMM:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataContractWarning)
         ds, _ = simulate(n_weeks=n_weeks, n_channels=n_channels, seed=0)
-    spec = ModelSpec.default(ds)
-    design = design_for(spec, ds)
-    samples = prior_samples(spec, design, draws=draws, seed=0)
-    return FittedMMM(
-        spec=spec,
-        dataset=ds,
-        design=design,
-        samples={k: v[None] for k, v in samples.items()},
-        sample_stats={},
-        info=FitInfo(method="prior", seed=0, seconds=0.0, settings={}),
-    )
+    return prior_fit(ModelSpec.default(ds), ds, draws=draws, seed=0)
 
 
 def _seconds(call: Callable[[], object], repeats: int = 3) -> float:

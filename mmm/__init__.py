@@ -4,18 +4,20 @@ The package follows the data flow: ``config`` (conventions) -> ``data`` (validat
 datasets) -> ``features`` (transforms) -> ``datasets`` (examples, simulation) -> modeling,
 eda (pre-model checks) -> modeling, diagnostics, results and optimization (``modeling`` is
 the NumPyro model, fitting, prediction and save/load; ``diagnostics`` says whether a fit
-can be trusted; ``results`` decomposes it into contributions, ROI and mROAS). The most
-used names are re-exported here.
+can be trusted; ``results`` decomposes it into contributions, ROI and mROAS;
+``optimization`` plans budgets on its posterior draws). The most used names are
+re-exported here.
 """
 
 from importlib.metadata import PackageNotFoundError, version
 
-from mmm import eda, results
+from mmm import eda, optimization, results
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import load_example, simulate
 from mmm.diagnostics import compare, predictive_check, summarize
 from mmm.modeling import FittedMMM, ModelSpec, fit, load, predict
+from mmm.optimization import evaluate_plan, optimize_budget
 from mmm.results import contributions, roi_table
 
 try:
@@ -27,6 +29,7 @@ __all__ = [
     "__version__",
     "eda",
     "results",
+    "optimization",
     "MMMDataSet",
     "ColumnMapper",
     "MappingReport",
@@ -45,4 +48,6 @@ __all__ = [
     "compare",
     "contributions",
     "roi_table",
+    "optimize_budget",
+    "evaluate_plan",
 ]

@@ -6,8 +6,9 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter
 
-__all__ = ["check_choice", "new_axes", "figure_of", "date_axis"]
+__all__ = ["check_choice", "new_axes", "figure_of", "date_axis", "curve_axes"]
 
 
 def check_choice(name: str, value: str, options: tuple[str, ...]) -> None:
@@ -37,3 +38,12 @@ def date_axis(ax: Axes) -> None:
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def curve_axes(ax: Axes, grid_color: str = "0.92") -> None:
+    """A response-curve panel: engineering tick labels, spend from 0, a light grid below."""
+    ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+    ax.yaxis.set_major_formatter(EngFormatter(sep=""))
+    ax.set_xlim(left=0.0)
+    ax.grid(color=grid_color)
+    ax.set_axisbelow(True)

@@ -2,6 +2,7 @@
 
 from mmm.data._arrays import ModelArrays
 from mmm.data._dataset import MMMDataSet
+from mmm.data._dates import next_period
 from mmm.data._mapper import ColumnMapper
 from mmm.data._parsing import DATE_FORMATS, MISSING_MARKERS
 from mmm.data._report import (
@@ -15,6 +16,7 @@ from mmm.data._report import (
 
 __all__ = [
     "MMMDataSet",
+    "next_period",
     "ModelArrays",
     "ColumnMapper",
     "MappingReport",

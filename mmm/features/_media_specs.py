@@ -286,3 +286,24 @@ class MediaSpec(AbstractSpec):
         if self.order == "adstock_first":
             return self.saturation.apply(s, self.adstock.apply(a, x))
         return self.adstock.apply(a, self.saturation.apply(s, x))
+
+    def steady_state(self, params: Params, x: Float[Array, " level"]) -> Float[Array, " level"]:
+        r"""Unit response to each constant input level ``x`` held for ``l_max`` periods or more.
+
+        ``apply`` of a constant series is constant from period ``l_max - 1`` on; with lag
+        weights ``w`` (``W = sum_l w_l``) it is ``saturation(W x)`` (adstock first) or
+        ``W saturation(x)`` (saturation first): one saturation per level, no convolution,
+        so a steady budget plan costs ``O(level)`` per draw.
+
+        Args:
+            params: this spec's parameters (as for :meth:`apply`).
+            x: scaled input levels ``>= 0``, shape ``(level,)``.
+
+        Returns:
+            The steady unit responses, shape ``(level,)``.
+        """
+        a, s = self.split(params)
+        total = self.adstock.weights(a).sum()
+        if self.order == "adstock_first":
+            return self.saturation.apply(s, x * total)
+        return self.saturation.apply(s, x) * total

@@ -27,7 +27,7 @@ from mmm.modeling._effects import (
     ROIEffect,
     WindowTotals,
 )
-from mmm.modeling._fit import ChainMethod, Guide, Method, design_for, fit
+from mmm.modeling._fit import ChainMethod, Guide, Method, design_for, fit, prior_fit
 from mmm.modeling._fitted import FitInfo, FittedMMM, site_dims, to_site, to_variable
 from mmm.modeling._io import FORMAT_VERSION, IncompatibleFileError, load, save
 from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood, StudentTLikelihood
@@ -77,6 +77,7 @@ __all__ = [
     "ChainMethod",
     "Guide",
     "design_for",
+    "prior_fit",
     "latent_sites",
     "check_before_fit",
     "count_parameters",

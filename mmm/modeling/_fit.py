@@ -46,12 +46,33 @@ from mmm.modeling._mcmc import (
 from mmm.modeling._model import Site, model_sites
 from mmm.modeling._spec import ModelSpec
 from mmm.modeling._svi import SVISettings, run_variational
+from mmm.modeling._totals import prior_samples
 
 __all__ = ["fit", "Method", "ChainMethod", "Guide", "design_for"]
 
 Method = Literal["nuts", "hmc", "svi", "map", "laplace"]
 ChainMethod = Literal["auto", "parallel", "vectorized", "sequential"]
 Guide = Literal["mean_field", "low_rank"]
+
+
+def prior_fit(spec: ModelSpec, dataset: MMMDataSet, draws: int = 1000, seed: int = 0) -> FittedMMM:
+    """A :class:`FittedMMM` whose "posterior" is ``draws`` draws from the prior (one chain).
+
+    What the priors alone imply, through every downstream layer (results, optimization):
+    a prior predictive check of ROI and budget plans, and a cheap stand-in for a posterior
+    in benchmarks (the cost of the layers does not depend on where the draws come from).
+    ``info.method`` is ``"prior"``; there are no sampler statistics.
+    """
+    design = design_for(spec, dataset)
+    samples = prior_samples(spec, design, draws=draws, seed=seed)
+    return FittedMMM(
+        spec=spec,
+        dataset=dataset,
+        design=design,
+        samples={k: v[None] for k, v in samples.items()},
+        sample_stats={},
+        info=FitInfo(method="prior", seed=seed, seconds=0.0, settings={"draws": draws}),
+    )
 
 
 def design_for(

@@ -50,7 +50,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import EngFormatter, FuncFormatter, MaxNLocator, PercentFormatter
 
-from mmm._plotting import check_choice, date_axis, figure_of, new_axes
+from mmm._plotting import check_choice, curve_axes, date_axis, figure_of, new_axes
 from mmm.eda import channel_colors
 from mmm.modeling import FittedMMM
 from mmm.results._curves import adstock_curves, response_curves
@@ -627,11 +627,7 @@ def plot_response_curves(
             if cx > 0:
                 title = f"{channel}: {cy / cx:.3g} {kpi} per money unit at current spend"
         ax.set_title(title, fontsize=9)
-        ax.xaxis.set_major_formatter(EngFormatter(sep=""))
-        ax.yaxis.set_major_formatter(EngFormatter(sep=""))
-        ax.set_xlim(left=0.0)
-        ax.grid(color=_GRID_COLOR)
-        ax.set_axisbelow(True)
+        curve_axes(ax, _GRID_COLOR)
         if i + ncols >= k:  # lowest panel of its column
             ax.set_xlabel("spend over the window (money units)")
         if i % ncols == 0:

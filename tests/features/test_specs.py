@@ -139,6 +139,26 @@ def test_media_spec_apply_matches_numpy_composition(order: str) -> None:
     np.testing.assert_allclose(got, expected, rtol=2e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("order", ["adstock_first", "saturation_first"])
+@pytest.mark.parametrize("adstock", [GeometricAdstock(l_max=5), DelayedAdstock(l_max=7)])
+def test_media_spec_steady_state_is_the_response_to_constant_spend(order, adstock) -> None:
+    spec = MediaSpec(adstock=adstock, saturation=HillSaturation(), order=order)
+    params = {"adstock/alpha": 0.6, "adstock/theta": 1.5, "saturation/k": 0.4, "saturation/s": 1.7}
+    params = {
+        k: jnp.asarray(v)
+        for k, v in params.items()
+        if k.split("/")[1] in (*adstock.param_names, "k", "s")
+    }
+    levels = jnp.asarray([0.0, 0.05, 0.3, 1.0, 4.0])
+    steady = np.asarray(spec.steady_state(params, levels))
+    for level, got in zip(np.asarray(levels), steady, strict=True):
+        series = np.asarray(spec.apply(params, jnp.full(3 * adstock.l_max, level)))
+        # constant from period l_max - 1 on, equal to the steady state
+        np.testing.assert_allclose(series[adstock.l_max - 1 :], got, rtol=1e-5, atol=1e-7)
+    assert steady[0] == 0.0
+    assert np.all(np.diff(steady) > 0)
+
+
 def test_stacked_priors_keep_each_channels_prior() -> None:
     specs = [
         GeometricAdstock(alpha=dist.Beta(1.0, 3.0)),
