@@ -23,6 +23,7 @@ from mmm.optimization._constraints import (
     Multiple,
     build_constraints,
 )
+from mmm.optimization._curves import plan_response_curves
 from mmm.optimization._objectives import (
     AbstractObjective,
     CVaR,
@@ -75,7 +76,8 @@ __all__ = [
     "Allocation",
     "Pattern",
     "future_dates",
-    # plots
+    # curves and plots
+    "plan_response_curves",
     "plot_allocation",
     "plot_plan_response_curves",
     "plot_flighting",

@@ -39,12 +39,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import equinox as eqx
-import jax
-import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
-from jaxtyping import Array
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
@@ -56,14 +52,9 @@ from matplotlib.ticker import EngFormatter
 from mmm._plotting import curve_axes, figure_of, new_axes
 from mmm.eda import channel_colors
 from mmm.modeling import FittedMMM
+from mmm.optimization._curves import curve_draws
 from mmm.optimization._plan import BudgetPlan
-from mmm.optimization._response import (
-    PlanResponse,
-    flight_contributions,
-    no_plan_media,
-    steady_contributions,
-)
-from mmm.optimization._scenario import historic_spend, response_of
+from mmm.optimization._scenario import response_of
 
 __all__ = [
     "plot_allocation",
@@ -79,7 +70,6 @@ _OPTIMAL_COLOR = "C3"
 _GRID_COLOR = "0.92"
 _MAX_BAND_DRAWS = 1000
 _CELL_LABELS_UP_TO = 120  # heatmap cells annotated with their value up to this many
-_SPAN = 1.5  # the curves' spend grid runs to this multiple of the larger operating point
 _BINDING_TEXT = {
     "lower": "at lower bound",
     "upper": "at upper bound",
@@ -229,23 +219,6 @@ def plot_allocation(plan: BudgetPlan, ax: Axes | None = None) -> Figure:
 # --------------------------------------------------------------------------- response curves
 
 
-@eqx.filter_jit
-def _steady_grid(response: PlanResponse, levels: Array) -> Array:
-    """``(draw, level, channel)`` steady KPI per period of ``levels`` ``(level, channel)``."""
-    return steady_contributions(response, levels)
-
-
-@eqx.filter_jit
-def _flight_grid(response: PlanResponse, plans: Array) -> Array:
-    """``(point, draw, channel)`` total incremental KPI of plans ``(point, H, channel)``."""
-    baseline = no_plan_media(response, plans.shape[1])
-
-    def one(spend: Array) -> Array:
-        return flight_contributions(response, spend, baseline).sum(axis=1)
-
-    return jax.lax.map(one, plans)
-
-
 def _subsample(draws: np.ndarray, most: int) -> np.ndarray:
     """At most ``most`` draws (evenly spaced along the first axis)."""
     if draws.shape[0] <= most:
@@ -266,48 +239,6 @@ def _resolve_channels(plan: BudgetPlan, channels: Sequence[str] | None) -> list[
             f"channels {list(plan.channels)} (or None for all)"
         )
     return chosen
-
-
-def _curves(
-    fitted: FittedMMM, plan: BudgetPlan, points: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per channel the curve ``(x (point, channel), draws (draw, point, channel))``.
-
-    Returns ``x``, the KPI ``draws`` over the grid, the reference and optimized operating
-    points' spend ``(channel,)`` and their KPI draws ``(draw, channel)`` (the last two
-    computed in the same call as the grid).
-    """
-    response = response_of(fitted)
-    dtype = response.beta.dtype
-    optimal = plan.spend.sum(axis=0)
-    reference = plan.reference.spend.sum(axis=0)
-    fallback = historic_spend(fitted).mean(axis=0) * (plan.horizon or 1)
-    top = np.maximum(optimal, reference)
-    top = np.where(top > 0, top, np.where(fallback > 0, fallback, 1.0))
-    x = np.linspace(0.0, 1.0, points)[:, None] * (_SPAN * top)[None, :]  # (point, channel)
-    if plan.horizon is None:
-        levels = np.concatenate([x, reference[None, :], optimal[None, :]])
-        out = _steady_grid(response, jnp.asarray(levels, dtype))
-        draws = np.asarray(out, np.float64)
-    else:
-        # along the optimized path's shape (the reference's where the plan spends nothing)
-        opt_path, ref_path = plan.spend, plan.reference.spend
-        flat = np.full_like(opt_path, 1.0 / opt_path.shape[0])
-        shape = np.where(
-            optimal[None, :] > 0,
-            opt_path / np.where(optimal > 0, optimal, 1.0)[None, :],
-            np.where(
-                reference[None, :] > 0,
-                ref_path / np.where(reference > 0, reference, 1.0)[None, :],
-                flat,
-            ),
-        )
-        plans = np.concatenate(
-            [x[:, None, :] * shape[None, :, :], ref_path[None], opt_path[None]]
-        )  # (point + 2, H, channel)
-        out = _flight_grid(response, jnp.asarray(plans, dtype))
-        draws = np.transpose(np.asarray(out, np.float64), (1, 0, 2))
-    return x, draws[:, :points], reference, optimal, draws[:, points:]
 
 
 def _check_fit(fitted: FittedMMM, plan: BudgetPlan) -> None:
@@ -378,7 +309,7 @@ def plot_plan_response_curves(
         raise ValueError(f"points={points!r}: pass an int >= 2")
     if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
         raise ValueError(f"ncols={ncols!r}: pass an int >= 1")
-    x, draws, ref_x, opt_x, at = _curves(fitted, plan, points)
+    x, draws, ref_x, opt_x, at = curve_draws(fitted, plan, points)
     level = plan.evaluation.level
     mean = draws.mean(axis=0)
     band = _subsample(draws, _MAX_BAND_DRAWS)

@@ -7,6 +7,7 @@ import warnings
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
+import polars as pl
 import pytest
 from matplotlib.container import BarContainer
 from matplotlib.lines import Line2D
@@ -14,9 +15,15 @@ from matplotlib.lines import Line2D
 from mmm.config import DataContractWarning
 from mmm.datasets import simulate
 from mmm.modeling import FittedMMM, ModelSpec, prior_fit
-from mmm.optimization import BudgetPlan, Multiple, evaluate_plan, optimize_budget
+from mmm.optimization import (
+    BudgetPlan,
+    Multiple,
+    evaluate_plan,
+    optimize_budget,
+    plan_response_curves,
+)
+from mmm.optimization._curves import _steady_grid
 from mmm.optimization._plots import (
-    _steady_grid,
     plot_allocation,
     plot_flighting,
     plot_plan_response_curves,
@@ -268,3 +275,25 @@ def test_uplift_histogram_and_lines(plan: BudgetPlan) -> None:
 def test_uplift_rejects_bad_bins(steady: BudgetPlan) -> None:
     with pytest.raises(ValueError, match="bins"):
         plot_uplift(steady, bins=0)
+
+
+@pytest.mark.parametrize("kind", ["steady", "flight"])
+def test_response_curve_table_holds_both_operating_points(
+    fitted: FittedMMM, steady: BudgetPlan, flight: BudgetPlan, kind: str
+) -> None:
+    plan = steady if kind == "steady" else flight
+    table = plan_response_curves(fitted, plan, points=9)
+    assert table.height == len(plan.channels) * 11
+    for j, channel in enumerate(plan.channels):
+        rows = table.filter(pl.col("channel") == channel)
+        grid = rows.filter(pl.col("point") == "grid")
+        assert grid["spend"][0] == 0.0
+        assert grid["mean"][0] == 0.0
+        assert np.all(np.diff(grid["mean"].to_numpy()) > 0)
+        assert np.all(grid["lower"].to_numpy() <= grid["upper"].to_numpy())
+        for point, ev in (("optimized", plan.evaluation), ("reference", plan.reference)):
+            row = rows.filter(pl.col("point") == point).row(0, named=True)
+            np.testing.assert_allclose(row["spend"], ev.spend[:, j].sum(), rtol=1e-12)
+            np.testing.assert_allclose(row["mean"], ev.channel_draws[:, j].mean(), rtol=1e-4)
+    with pytest.raises(ValueError, match="points="):
+        plan_response_curves(fitted, plan, points=1)
