@@ -277,14 +277,12 @@ def plan_objective(
     baseline: Array | None,
     budget: float | Array,
     norm: float | Array,
-    smooth: bool = True,
 ) -> Callable[[Array], Array]:
     """The objective of a batch of plans in budget units ``z = spend / budget``."""
 
     def value(z: Array) -> Array:
         totals = _draw_totals(response, z * budget, horizon, baseline)
-        f = objective.smooth if smooth else objective.value
-        return jax.vmap(lambda d: f(d, reference_draws))(totals) / norm
+        return jax.vmap(lambda d: objective.smooth(d, reference_draws))(totals) / norm
 
     return value
 
