@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 OUT ?= mmm-out
 export JAX_PLATFORMS ?= cpu
 
-.PHONY: demo test lint pytest setup setup-dev clean
+.PHONY: demo test lint pytest docs setup setup-dev setup-docs clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python >= 3.11 needed, found {sys.version.split()[0]}: run make PYTHON=python3.11 ..."'
@@ -22,11 +22,16 @@ $(VENV)/.dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@ $(VENV)/.runtime
 
+$(VENV)/.docs: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $@ $(VENV)/.runtime
+
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
+setup-docs: $(VENV)/.docs
 
 demo: setup
-	$(BIN)/mmm validate --example pymc_marketing
+	$(BIN)/mmm demo --out $(OUT)
 
 lint: setup-dev
 	$(BIN)/ruff check mmm tests benchmarks
@@ -38,5 +43,8 @@ pytest: setup-dev
 
 test: lint pytest
 
+docs: setup-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(OUT)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(OUT) site

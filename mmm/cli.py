@@ -7,12 +7,28 @@ import pathlib
 import sys
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import EXAMPLES, example_names, load_example_with_report
+from mmm.optimization import InfeasiblePlanError, TargetUnreachableError
+from mmm.pipeline import (
+    DEMO_EXAMPLE,
+    QUICK_SAMPLER,
+    STAGES,
+    ConfigError,
+    Progress,
+    RunConfig,
+    RunResult,
+    demo_config,
+    load_config,
+    replan,
+    run,
+    summary_text,
+)
 
 __all__ = ["main"]
 
@@ -101,6 +117,99 @@ def _eda(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit_settings(args: argparse.Namespace) -> dict[str, object]:
+    """Sampler overrides from the command line (``--quick``, ``--seed``)."""
+    overrides: dict[str, object] = {}
+    if args.quick:
+        overrides.update(QUICK_SAMPLER)
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    return overrides
+
+
+def _finish(result: RunResult) -> int:
+    print(summary_text(result))
+    return 0 if result.plan_error is None else 1
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import numpyro
+
+    numpyro.set_host_device_count(4)  # parallel chains on CPU; before any JAX computation
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataContractWarning)  # listed in the report
+        progress = Progress(len(STAGES) + 1, enabled=not args.quiet)
+        with progress.stage("loading", f"example {args.example!r}"):
+            dataset, report = load_example_with_report(args.example)
+        config = demo_config(args.example, dataset.channels).with_sampler(**_fit_settings(args))
+        example = EXAMPLES[args.example]
+        result = run(
+            dataset,
+            config,
+            args.out,
+            source=f"example {args.example!r} ({example.source})",
+            mapping=report,
+            true_roi=example.true_roi,
+            spend_is_money=example.spend_is_money,
+            progress=progress,
+        )
+    return _finish(result)
+
+
+def _fit(args: argparse.Namespace) -> int:
+    import numpyro
+
+    numpyro.set_host_device_count(4)
+    try:
+        config = load_config(args.config) if args.config else RunConfig()
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    config = config.with_sampler(**_fit_settings(args))
+    progress = Progress(len(STAGES) + config.scenario.enabled, enabled=not args.quiet)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataContractWarning)  # listed in the report
+        try:
+            with progress.stage("loading", str(args.data)):
+                raw = _read_csv(args.data, config.data.separator)
+                dataset, report = config.data.mapper().build(raw)
+        except DataContractError as err:
+            print(f"Contract check of {args.data}: FAILED\n{err}", file=sys.stderr)
+            return 1
+        try:
+            result = run(
+                dataset, config, args.out, source=str(args.data), mapping=report, progress=progress
+            )
+        except ConfigError as err:  # a setting that does not fit the data; nothing ran
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+    return _finish(result)
+
+
+def _optimize(args: argparse.Namespace) -> int:
+    import numpyro
+
+    numpyro.set_host_device_count(4)
+    try:
+        replanned = replan(
+            args.fitted,
+            budget=args.budget,
+            budget_change=args.budget_change,
+            horizon=args.horizon,
+            objective=args.objective,
+            bounds=args.bound,
+            locks=args.lock,
+            config=args.config,
+            out=args.out,
+        )
+    except (ConfigError, InfeasiblePlanError, TargetUnreachableError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(replanned.plan)
+    print(f"\nwrote {len(replanned.files)} files to {replanned.out}")
+    return 0
+
+
 def _print_success(source: str, dataset: MMMDataSet, report: MappingReport) -> None:
     print(report)
     print()
@@ -129,6 +238,92 @@ def _add_source_arguments(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument(
         "--strip-currency", action="store_true", help="remove currency symbols from numbers"
     )
+
+
+def _add_fit_options(command: argparse.ArgumentParser, default_out: str) -> None:
+    command.add_argument(
+        "--out",
+        type=pathlib.Path,
+        default=pathlib.Path(default_out),
+        help=f"output folder (default {default_out})",
+    )
+    command.add_argument(
+        "--quick",
+        action="store_true",
+        help="short chains (2 x 300 draws) for a first look; not for decisions",
+    )
+    command.add_argument("--seed", type=int, help="random seed of the sampler")
+    command.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def _add_run_parsers(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo",
+        help="the whole flow on a bundled example: report, tables, plots, saved fit",
+        description="Map, explore, fit, diagnose, decompose and optimize a bundled example, "
+        "and write a self-contained HTML report (report.html), the plots (PNG), the tables "
+        "(CSV and Parquet) and the fitted model to --out. Exit code 0: done (read the "
+        "report's verdict); 1: the budget plan failed (the rest is written).",
+    )
+    demo.add_argument(
+        "--example",
+        choices=example_names(),
+        default=DEMO_EXAMPLE,
+        help=f"the bundled example (default {DEMO_EXAMPLE}: simulated with a known truth)",
+    )
+    _add_fit_options(demo, "mmm-out")
+    demo.set_defaults(run=_demo)
+    fit = commands.add_parser(
+        "fit",
+        help="the whole flow on your CSV, configured by a TOML or YAML file",
+        description="Like mmm demo, on your data: the config file holds the column mapping, "
+        "the model (adstock/saturation per channel, priors, seasonality, controls, events), "
+        "the sampler settings and the budget scenario (docs/10_CONFIG.md). Exit code 0: "
+        "done; 1: the config or the data are invalid (the message names the key or column) "
+        "or the plan failed; 2: a file is missing.",
+    )
+    fit.add_argument("data", type=pathlib.Path, help="CSV file")
+    fit.add_argument("--config", type=pathlib.Path, help="run configuration (.toml, .yaml)")
+    _add_fit_options(fit, "mmm-out")
+    fit.set_defaults(run=_fit)
+    optimize = commands.add_parser(
+        "optimize",
+        help="re-plan the budget from a saved fit, without refitting",
+        description="Optimize the budget on the posterior of a saved fit (the --out folder "
+        "of mmm demo / mmm fit, or its model/ folder). Without --budget the budget is the "
+        "historic average spend per period over the last year (times 1 + --budget-change).",
+    )
+    optimize.add_argument("fitted", type=pathlib.Path, help="folder of a saved run or fit")
+    optimize.add_argument(
+        "--budget",
+        type=float,
+        help="budget per period (steady plan), or the total over --horizon periods",
+    )
+    optimize.add_argument(
+        "--budget-change", type=float, help="relative to the historic budget, e.g. 0.1 for +10%%"
+    )
+    optimize.add_argument("--horizon", type=int, help="plan week by week over this many periods")
+    optimize.add_argument("--objective", help="mean (default), mean_sd, cvar or prob_beat")
+    optimize.add_argument(
+        "--bound",
+        action="append",
+        default=[],
+        metavar="CHANNEL=LOW:HIGH",
+        help="spend bounds of a channel (per period; over the horizon with --horizon); "
+        "repeat per channel; 'x' suffix for multiples of historic spend, e.g. tv=0.5x:2x",
+    )
+    optimize.add_argument(
+        "--lock",
+        action="append",
+        default=[],
+        metavar="CHANNEL=SPEND",
+        help="fix a channel's spend; repeat per channel",
+    )
+    optimize.add_argument(
+        "--config", type=pathlib.Path, help="take the scenario from this config's [scenario]"
+    )
+    optimize.add_argument("--out", type=pathlib.Path, help="output folder (default FITTED/plan)")
+    optimize.set_defaults(run=_optimize)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,6 +356,7 @@ def _parser() -> argparse.ArgumentParser:
         "--folds", type=int, default=5, help="rolling-origin folds of the ridge CV (default 5)"
     )
     explore.set_defaults(run=_eda)
+    _add_run_parsers(commands)
     examples = commands.add_parser("examples", help="list the bundled example datasets")
     examples.set_defaults(run=_examples)
     return parser

@@ -43,6 +43,13 @@ class Example:
         source: where the file comes from and under which license.
         prepare: a pure step applied to the raw frame before mapping (documented in
             ``description`` when it derives a column).
+        true_roi: the known true ROI per channel (the true contribution over the whole
+            window divided by the spend, i.e. the *attributed* ROI of
+            :func:`mmm.results.roi_table`) when the data were simulated with a published
+            ground truth, else ``None``.
+        spend_is_money: whether the ``spend__`` columns are money in the KPI's currency
+            (``False`` for an index or a scaled series: ROI is then KPI per unit of that
+            series, not a return on money).
     """
 
     name: str
@@ -51,6 +58,8 @@ class Example:
     description: str
     source: str
     prepare: Callable[[pl.DataFrame], pl.DataFrame] = _identity
+    true_roi: Mapping[str, float] | None = None
+    spend_is_money: bool = True
 
 
 _PYMC = Example(
@@ -75,6 +84,7 @@ _PYMC = Example(
         "one-off events."
     ),
     source="pymc-labs/pymc-marketing data/mmm_example.csv, Apache-2.0",
+    spend_is_money=False,
 )
 
 _MERIDIAN_CHANNELS = {
@@ -137,6 +147,9 @@ _PLR_SMALL = Example(
     ),
     source="pymc-labs/mmm-param-recovery generator output (preset small_business, seed "
     "2148), Apache-2.0",
+    true_roi=MappingProxyType(
+        {"search_ads": 8.190, "social_media": 21.949, "local_ads": 3.320, "email": 32.127}
+    ),
 )
 
 EXAMPLES: Mapping[str, Example] = MappingProxyType(

@@ -34,7 +34,7 @@ from mmm.eda._design import (
     regression_design,
     resolve_transform_params,
 )
-from mmm.eda._export import write_report
+from mmm.eda._export import report_figures, report_tables, write_report
 from mmm.eda._features import EDAFeatures, FeatureSpec, resolve_features
 from mmm.eda._linear import LeastSquares, condition_number, ols, ridge, vif
 from mmm.eda._plots import (
@@ -119,6 +119,8 @@ __all__ = [
     "plot_spend_share",
     "plot_lagged_correlation",
     "plot_baselines",
+    "report_tables",
+    "report_figures",
     "write_report",
     # statistics
     "pearson_matrix",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pathlib
 from collections.abc import Callable
 
@@ -19,10 +20,11 @@ from mmm.eda._plots import (
 )
 from mmm.eda._report import EDAReport
 
-__all__ = ["write_report"]
+__all__ = ["report_tables", "report_figures", "write_report"]
 
 
-def _tables(report: EDAReport) -> dict[str, pl.DataFrame]:
+def report_tables(report: EDAReport) -> dict[str, pl.DataFrame]:
+    """Every table of an EDA report by name (``findings``, ``profile``, ``vif``, ...)."""
     cv = report.ridge.cv
     tables = {
         "findings": report.to_frame(),
@@ -57,6 +59,11 @@ _PLOTS: dict[str, Callable[[EDAReport], Figure]] = {
 }
 
 
+def report_figures(report: EDAReport) -> dict[str, Callable[[], Figure]]:
+    """Every plot of an EDA report by name, each drawn when called (close it after use)."""
+    return {name: functools.partial(plot, report) for name, plot in _PLOTS.items()}
+
+
 def write_report(
     report: EDAReport, out: str | pathlib.Path, *, plots: bool = True, dpi: int = 120
 ) -> list[pathlib.Path]:
@@ -74,7 +81,7 @@ def write_report(
     folder = pathlib.Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, table in _tables(report).items():
+    for name, table in report_tables(report).items():
         path = folder / f"{name}.csv"
         table.write_csv(path)
         written.append(path)
@@ -82,8 +89,8 @@ def write_report(
     text.write_text(str(report) + "\n", encoding="utf-8")
     written.append(text)
     if plots:
-        for name, plot in _PLOTS.items():
-            figure = plot(report)
+        for name, draw in report_figures(report).items():
+            figure = draw()
             path = folder / f"{name}.png"
             figure.savefig(path, dpi=dpi)
             plt.close(figure)

@@ -124,6 +124,9 @@ def _with_dtype(spec: ModelSpec, dtype: Any) -> ModelSpec:
     return jax.tree_util.tree_map(cast, spec)
 
 
+_MCMC = ("nuts", "hmc")
+
+
 def _chain_method(requested: ChainMethod, chains: int) -> str:
     if requested != "auto":
         return requested
@@ -388,7 +391,8 @@ def fit(
         "dense_mass": dense_mass,
         "max_tree_depth": max_tree_depth,
         "hmc_steps": hmc_steps,
-        "chain_method": _chain_method(chain_method, chains),
+        # chains only exist for MCMC: SVI / MAP / Laplace must not warn about them
+        "chain_method": _chain_method(chain_method, chains) if method in _MCMC else chain_method,
         "svi_steps": svi_steps,
         "learning_rate": learning_rate,
         "guide": guide,

@@ -23,7 +23,13 @@ from mmm.results._decomposition import (
     contributions_by_period,
     decompose,
 )
-from mmm.results._export import ResultTables, result_tables, write_results, write_tables
+from mmm.results._export import (
+    ResultTables,
+    result_figures,
+    result_tables,
+    write_results,
+    write_tables,
+)
 from mmm.results._plots import (
     AdstockLayout,
     Metric,
@@ -74,6 +80,7 @@ __all__ = [
     # export
     "ResultTables",
     "result_tables",
+    "result_figures",
     "write_tables",
     "write_results",
     # windows and summaries

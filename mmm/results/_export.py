@@ -23,7 +23,7 @@ from mmm.results._plots import (
 )
 from mmm.results._tables import roi_by_period, roi_table
 
-__all__ = ["ResultTables", "result_tables", "write_tables", "write_results"]
+__all__ = ["ResultTables", "result_tables", "result_figures", "write_tables", "write_results"]
 
 ResultTables = dict[str, pl.DataFrame]
 Format = Literal["csv", "parquet"]
@@ -77,6 +77,28 @@ def write_tables(
     return written
 
 
+def result_figures(
+    fitted: FittedMMM,
+    tables: Mapping[str, pl.DataFrame],
+    decomposition: Decomposition,
+    level: float = 0.9,
+) -> dict[str, Callable[[], Figure]]:
+    """Every result plot by name, each drawn when called (close it after use).
+
+    ``tables`` and ``decomposition`` come from :func:`result_tables` (same ``level``), so
+    the plots show exactly the numbers of the tables.
+    """
+    return {
+        "fit": lambda: plot_fit(fitted, level, decomposition),
+        "contributions": lambda: plot_contributions(fitted, decomposition),
+        "waterfall": lambda: plot_waterfall(fitted, decomposition),
+        "roi": lambda: plot_roi(fitted, "roi", tables["roi"], level),
+        "mroas": lambda: plot_roi(fitted, "mroas", tables["roi"], level),
+        "response_curves": lambda: plot_response_curves(fitted, tables["response_curves"], level),
+        "adstock": lambda: plot_adstock(fitted, tables["adstock_curves"], level),
+    }
+
+
 def write_results(
     fitted: FittedMMM,
     out: str | pathlib.Path,
@@ -94,17 +116,7 @@ def write_results(
     tables, decomposition = result_tables(fitted, level)
     written = [p for fmt in formats for p in write_tables(tables, out, fmt)]
     if plots:
-        figures: dict[str, Callable[[], Figure]] = {
-            "fit": lambda: plot_fit(fitted, level, decomposition),
-            "contributions": lambda: plot_contributions(fitted, decomposition),
-            "waterfall": lambda: plot_waterfall(fitted, decomposition),
-            "roi": lambda: plot_roi(fitted, "roi", tables["roi"], level),
-            "mroas": lambda: plot_roi(fitted, "mroas", tables["roi"], level),
-            "response_curves": lambda: plot_response_curves(
-                fitted, tables["response_curves"], level
-            ),
-            "adstock": lambda: plot_adstock(fitted, tables["adstock_curves"], level),
-        }
+        figures = result_figures(fitted, tables, decomposition, level)
         for name, draw in figures.items():
             figure = draw()
             path = pathlib.Path(out) / f"{name}.png"
