@@ -31,6 +31,7 @@ from mmm.modeling._fit import ChainMethod, Guide, Method, design_for, fit, prior
 from mmm.modeling._fitted import FitInfo, FittedMMM, site_dims, to_site, to_variable
 from mmm.modeling._io import FORMAT_VERSION, IncompatibleFileError, load, save
 from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood, StudentTLikelihood
+from mmm.modeling._mcmc import INIT_JITTER, prior_centre, starting_point
 from mmm.modeling._model import (
     Components,
     MediaGroup,
@@ -77,6 +78,9 @@ __all__ = [
     "ChainMethod",
     "Guide",
     "design_for",
+    "prior_centre",
+    "starting_point",
+    "INIT_JITTER",
     "prior_fit",
     "latent_sites",
     "check_before_fit",

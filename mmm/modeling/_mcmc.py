@@ -56,6 +56,8 @@ __all__ = [
     "cold_start",
     "warm_start",
     "latent_supports",
+    "prior_centre",
+    "starting_point",
     "constrained_draws",
     "run_chains",
 ]
@@ -186,16 +188,19 @@ def _report(settings: ChainSettings, chain: jax.Array, done: jax.Array) -> None:
     jax.lax.cond(done % every == 0, call, lambda: None)
 
 
-def _starting_point(
+def starting_point(
     problem: Problem, key: jax.Array, start: Start | None = None
 ) -> dict[str, jax.Array]:
-    """The centre plus ``U(-jitter, jitter)`` per unconstrained coordinate.
+    """Where a chain starts: the centre plus ``U(-jitter, jitter)`` per unconstrained coordinate.
+
+    ``problem`` is ``(spec, design)``; the result is keyed like the model's latent sites,
+    in unconstrained space (pure and jit-able: vmap it over keys, or designs).
 
     The centre is the given start values where ``start.given`` says so, the prior means
     elsewhere; ``start=None`` is the cold start (prior means, :data:`INIT_JITTER`). A
     jittered point whose potential is not finite falls back to the centre.
     """
-    centre = _prior_centre(*problem, start)
+    centre = prior_centre(*problem, start)
     jitter = INIT_JITTER if start is None else start.jitter
     leaves, tree = jax.tree_util.tree_flatten(centre)
     keys = jax.random.split(key, len(leaves))
@@ -217,11 +222,11 @@ def _one_chain(
 ) -> tuple[dict[str, jax.Array], ChainStats]:
     """Warm-up then ``settings.draws`` draws of one chain, in unconstrained space.
 
-    The chain starts at :func:`_starting_point`; the start is computed inside the
+    The chain starts at :func:`starting_point`; the start is computed inside the
     compiled program, so a fit compiles one program for its chains.
     """
     init_key, key = jax.random.split(key)
-    z0 = _starting_point(problem, init_key, start)
+    z0 = starting_point(problem, init_key, start)
     init_kernel, sample_kernel = hmc(potential_fn=partial(_potential, problem), algo=settings.algo)
     state = init_kernel(
         z0,
@@ -402,7 +407,7 @@ def _latent_trace(spec: ModelSpec, design: Design) -> dict[str, dict[str, Any]]:
     }
 
 
-def _prior_centre(
+def prior_centre(
     spec: ModelSpec, design: Design, start: Start | None = None
 ) -> dict[str, jax.Array]:
     """Each latent site's prior mean (or given start value), mapped to unconstrained space.

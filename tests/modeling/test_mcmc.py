@@ -14,9 +14,9 @@ from mmm.modeling import ModelSpec, design_for, fit
 from mmm.modeling._mcmc import (
     INIT_JITTER,
     ChainSettings,
-    _prior_centre,
-    _starting_point,
+    prior_centre,
     run_chains,
+    starting_point,
 )
 from mmm.modeling._model import mmm_model
 
@@ -41,7 +41,7 @@ def problem(small_ds):
 
 def test_prior_centre_is_numpyros_init_to_mean(problem) -> None:
     spec, design = problem
-    ours = _prior_centre(spec, design)
+    ours = prior_centre(spec, design)
     info = initialize_model(
         jax.random.PRNGKey(0),
         mmm_model,
@@ -78,8 +78,8 @@ def test_chain_methods_give_the_same_chains(problem) -> None:
 
 def test_chains_start_within_the_jitter_of_the_prior_means(problem) -> None:
     spec, design = problem
-    centre = _prior_centre(spec, design)
-    starts = [_starting_point(problem, jax.random.PRNGKey(k)) for k in (0, 1)]
+    centre = prior_centre(spec, design)
+    starts = [starting_point(problem, jax.random.PRNGKey(k)) for k in (0, 1)]
     for name, value in centre.items():
         for start in starts:
             offset = np.asarray(start[name]) - np.asarray(value)

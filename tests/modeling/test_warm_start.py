@@ -15,9 +15,9 @@ from mmm.modeling import FittedMMM, ModelSpec, design_for, fit
 from mmm.modeling._mcmc import (
     INIT_JITTER,
     WARM_JITTER,
-    _prior_centre,
-    _starting_point,
     latent_supports,
+    prior_centre,
+    starting_point,
     warm_start,
 )
 
@@ -50,9 +50,9 @@ def test_start_is_within_the_warm_jitter_of_init(spec, small_ds, medians) -> Non
     given = {k: medians[k] for k in ("media/adstock/alpha", "kpi/sigma")}
     shapes = {k: v.shape for k, v in medians.items()}
     start = warm_start(shapes, {k: jax.numpy.asarray(v) for k, v in given.items()}, np.float32)
-    z0 = eqx.filter_jit(_starting_point)((spec, design), jax.random.PRNGKey(0), start)
+    z0 = eqx.filter_jit(starting_point)((spec, design), jax.random.PRNGKey(0), start)
     target = _unconstrained(spec, design, given)
-    prior = _prior_centre(spec, design)
+    prior = prior_centre(spec, design)
     for name, value in z0.items():
         centre, bound = (target[name], WARM_JITTER) if name in given else (prior[name], INIT_JITTER)
         offset = np.abs(np.asarray(value) - centre)
@@ -116,7 +116,7 @@ def test_map_starts_at_init(spec, small_ds, medians) -> None:
     for name, value in target.items():
         np.testing.assert_allclose(estimate[name], value, atol=0.0101, err_msg=name)
     # The site not given starts at its prior mean (plus the one step).
-    prior = _prior_centre(spec, f.design)
+    prior = prior_centre(spec, f.design)
     np.testing.assert_allclose(estimate["kpi/sigma"], prior["kpi/sigma"], atol=0.0101)
     assert np.max(np.abs(prior["media/adstock/alpha"] - target["media/adstock/alpha"])) > 0.5
 
