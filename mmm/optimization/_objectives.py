@@ -100,7 +100,7 @@ class CVaR(AbstractObjective):
 
     The exact tail mean has a kink wherever two draws swap ranks, so the optimizer sees
     the Rockafellar-Uryasev form with a softplus,
-    :math:`\max_t ig[t - rac{1}{lpha} \overline{	au\,\mathrm{softplus}((t - R_d)/	au)}ig]`
+    :math:`\max_t \big[t - \frac{1}{\alpha} \overline{\tau\,\mathrm{softplus}((t - R_d)/\tau)}\big]`
     (``tau`` = ``temperature`` times the reference plan's sd; the inner maximum by
     bisection, its gradient by the envelope theorem): smooth, concave where the responses
     are, and equal to the tail mean as ``tau -> 0``. The reported value is the exact tail
