@@ -116,7 +116,38 @@ def _roi_table(roi: pl.DataFrame, level: str, caption: str) -> str:
         "mroas_upper": f"mROAS {level} high",
     }
     present = [c for c in columns if c in roi.columns]
-    return table(roi, columns=present, headers=headers, caption=caption)
+    return table(
+        roi, columns=present, headers=headers, caption=caption, render={"share_mean": _percent}
+    )
+
+
+def _percent(value: object) -> str:
+    """A share as a percentage (``-`` when missing)."""
+    if not isinstance(value, float) or value != value:
+        return "-"
+    return escape(f"{value:.1%}")
+
+
+def _change(value: object) -> str:
+    if not isinstance(value, float) or value != value:
+        return "-"
+    return escape(f"{value:+.1%}")
+
+
+_ALLOCATION_HEADERS = {
+    "reference_spend": "historic mix",
+    "spend": "optimized",
+    "change": "change",
+    "reference_kpi_mean": "KPI, historic mix",
+    "kpi_mean": "KPI, optimized",
+    "kpi_lower": "low",
+    "kpi_upper": "high",
+    "roi_mean": "ROI",
+    "mroas_mean": "mROAS",
+    "mroas_lower": "mROAS low",
+    "mroas_upper": "mROAS high",
+    "binding": "constraint",
+}
 
 
 def _data(result: RunResult) -> str:
@@ -254,7 +285,12 @@ def _plan(result: RunResult) -> str:
         f"({escape(status)}, tolerance {format_value(plan.tol)}), marginal return of the "
         f"budget {format_value(plan.marginal_return)}. Binding constraints: "
         f"{escape(_binding(plan.binding))}.</p>",
-        table(result.tables["plan/allocation"], caption="Allocation per channel"),
+        table(
+            result.tables["plan/allocation"],
+            caption=f"Allocation per channel (spend {unit}; KPI low/high: {level} interval)",
+            headers=_ALLOCATION_HEADERS,
+            render={"change": _change},
+        ),
     ]
     if plan.warnings:
         parts.append("<ul>" + "".join(f"<li>{escape(w)}</li>" for w in plan.warnings) + "</ul>")
