@@ -53,7 +53,7 @@ from mmm.diagnostics._review import (
     review,
 )
 from mmm.diagnostics._stats import ess_bulk, ess_mean, ess_tail, mcse_mean, mcse_sd, rhat
-from mmm.diagnostics._thresholds import Check, Status, Thresholds
+from mmm.diagnostics._thresholds import Check, Status, Thresholds, checks_frame
 
 __all__ = [
     # convergence
@@ -61,6 +61,7 @@ __all__ = [
     "DiagnosticsReport",
     "Thresholds",
     "Check",
+    "checks_frame",
     "Status",
     "scalar_draws",
     "parameter_labels",

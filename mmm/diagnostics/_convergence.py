@@ -25,7 +25,7 @@ import polars as pl
 from jaxtyping import Float, Int
 
 from mmm.diagnostics._stats import ess_bulk, ess_tail, mcse_mean, mcse_sd, rhat
-from mmm.diagnostics._thresholds import STATUS_ORDER, Check, Status, Thresholds
+from mmm.diagnostics._thresholds import STATUS_ORDER, Check, Status, Thresholds, checks_frame
 from mmm.modeling import FittedMMM, site_dims
 
 __all__ = ["DiagnosticsReport", "summarize", "parameter_labels", "scalar_draws", "ebfmi"]
@@ -176,15 +176,7 @@ class DiagnosticsReport:
 
     def checks_frame(self) -> pl.DataFrame:
         """The checks as a frame: ``check``, ``status``, ``value``, ``threshold``, ``message``."""
-        return pl.DataFrame(
-            {
-                "check": [c.name for c in self.checks],
-                "status": [c.status for c in self.checks],
-                "value": [c.value for c in self.checks],
-                "threshold": [c.threshold for c in self.checks],
-                "message": [c.message for c in self.checks],
-            }
-        )
+        return checks_frame(self.checks)
 
     def __str__(self) -> str:
         head = (

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Literal
 
-__all__ = ["Thresholds", "Status", "Check", "STATUS_ORDER"]
+import polars as pl
+
+__all__ = ["Thresholds", "Status", "Check", "STATUS_ORDER", "checks_frame"]
 
 Status = Literal["pass", "warn", "fail", "n/a"]
 """Outcome of one check: ``"n/a"`` where the check does not apply to the fit's method."""
@@ -81,3 +84,23 @@ class Check:
     value: float
     threshold: str
     message: str
+
+
+def checks_frame(checks: Sequence[Check]) -> pl.DataFrame:
+    """Checks as a frame: ``check``, ``status``, ``value``, ``threshold``, ``message``."""
+    return pl.DataFrame(
+        {
+            "check": [c.name for c in checks],
+            "status": [c.status for c in checks],
+            "value": [float(c.value) for c in checks],
+            "threshold": [c.threshold for c in checks],
+            "message": [c.message for c in checks],
+        },
+        schema={
+            "check": pl.String,
+            "status": pl.String,
+            "value": pl.Float64,
+            "threshold": pl.String,
+            "message": pl.String,
+        },
+    )

@@ -124,25 +124,6 @@ def _draw(plots: Plots, group: str, figures: Mapping[str, Callable[[], Figure]],
         plots[f"{group}/{name}"] = _png(draw(), dpi)
 
 
-def _checks_frame(checks: tuple[diagnostics.Check, ...]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "check": [c.name for c in checks],
-            "status": [c.status for c in checks],
-            "value": [float(c.value) for c in checks],
-            "threshold": [c.threshold for c in checks],
-            "message": [c.message for c in checks],
-        },
-        schema={
-            "check": pl.String,
-            "status": pl.String,
-            "value": pl.Float64,
-            "threshold": pl.String,
-            "message": pl.String,
-        },
-    )
-
-
 def plan_scenario(
     fitted: FittedMMM, scenario: ScenarioConfig, level: float = 0.9
 ) -> optimization.BudgetPlan:
@@ -292,7 +273,7 @@ def run(
         )
         tables["diagnostics/convergence"] = convergence.checks_frame()
         tables["diagnostics/parameters"] = convergence.to_frame()
-        tables["diagnostics/predictive"] = _checks_frame(predictive.checks)
+        tables["diagnostics/predictive"] = diagnostics.checks_frame(predictive.checks)
         tables["diagnostics/review"] = review.to_frame()
         tables["diagnostics/review_channels"] = review.channels
         tables["diagnostics/review_parameters"] = review.parameters
