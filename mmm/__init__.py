@@ -12,6 +12,7 @@ re-exported here.
 from importlib.metadata import PackageNotFoundError, version
 
 from mmm import eda, optimization, results
+from mmm._jax_setup import compilation_cache_dir  # sets JAX up; nothing compiles at import
 from mmm.config import DataContractError, DataContractWarning, MappingError
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 from mmm.datasets import load_example, simulate
@@ -27,6 +28,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "__version__",
+    "compilation_cache_dir",
     "eda",
     "results",
     "optimization",

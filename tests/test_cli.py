@@ -146,10 +146,10 @@ def test_json_mapping(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 def test_examples_lists_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["examples"]) == 0
     out = capsys.readouterr().out
-    assert len(example_names()) == 3
+    assert len(example_names()) == 4
     for name in example_names():
         assert f"{name}: " in out
-    assert out.count("source: ") == 3
+    assert out.count("source: ") == 4
 
 
 def test_missing_file(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:

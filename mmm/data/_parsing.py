@@ -222,7 +222,8 @@ def parse_numbers(
         return series, None
     text = series.str.strip_chars()
     steps = ["text -> Float64"]
-    if fmt.strip_currency:
+    # each step is reported only where it changed a value of this column
+    if fmt.strip_currency and text.str.contains(_CURRENCY.pattern).any():
         text = text.str.replace_all(_CURRENCY.pattern, "").str.strip_chars()
         steps.append("currency symbols removed")
     if fmt.thousands_separator:
@@ -245,9 +246,13 @@ def parse_numbers(
                     )
                 ]
             )
-        text = text.str.replace_all(fmt.thousands_separator, "", literal=True)
-        steps.append(f"thousands separator {fmt.thousands_separator!r} removed")
-    if fmt.decimal_separator != ".":
+        if text.str.contains(fmt.thousands_separator, literal=True).any():
+            text = text.str.replace_all(fmt.thousands_separator, "", literal=True)
+            steps.append(f"thousands separator {fmt.thousands_separator!r} removed")
+    if (
+        fmt.decimal_separator != "."
+        and text.str.contains(fmt.decimal_separator, literal=True).any()
+    ):
         text = text.str.replace_all(fmt.decimal_separator, ".", literal=True)
         steps.append(f"decimal separator {fmt.decimal_separator!r}")
     is_missing = text.str.to_lowercase().is_in(list(MISSING_MARKERS))

@@ -110,12 +110,18 @@ class MappingReport:
             ("coerced", c.raw, c.column, f"{c.detail} ({c.n_values} values)")
             for c in self.coercions
         ]
+        raw_of = {m.target: m.raw for m in self.mapped}
         rows += [
-            ("normalized", None, n.column, f"multiplied by {n.factor:g}")
+            ("normalized", raw_of.get(n.column), n.column, f"multiplied by {n.factor:g}")
             for n in self.normalizations
         ]
         rows += [
-            ("filled", None, f.column, f"{len(f.rows)} missing values set to {f.value:g}")
+            (
+                "filled",
+                raw_of.get(f.column),
+                f.column,
+                f"{len(f.rows)} missing values set to {f.value:g}",
+            )
             for f in self.fills
         ]
         rows += [("warning", None, None, w) for w in self.warnings]

@@ -6,6 +6,7 @@ from mmm.datasets._examples import (
     example_names,
     load_example,
     load_example_raw,
+    load_example_truth,
     load_example_with_report,
 )
 from mmm.datasets._simulate import simulate, simulate_frame
@@ -18,6 +19,7 @@ __all__ = [
     "example_names",
     "load_example",
     "load_example_raw",
+    "load_example_truth",
     "load_example_with_report",
     # simulation
     "simulate",

@@ -17,6 +17,7 @@ __all__ = [
     "example_names",
     "load_example",
     "load_example_raw",
+    "load_example_truth",
     "load_example_with_report",
 ]
 
@@ -50,6 +51,9 @@ class Example:
         spend_is_money: whether the ``spend__`` columns are money in the KPI's currency
             (``False`` for an index or a scaled series: ROI is then KPI per unit of that
             series, not a return on money).
+        truth_filename: CSV in ``datasets/_data`` with the true weekly contribution of each
+            channel (raw channel column names, as published), or ``None``; read it with
+            :func:`load_example_truth`.
     """
 
     name: str
@@ -60,6 +64,7 @@ class Example:
     prepare: Callable[[pl.DataFrame], pl.DataFrame] = _identity
     true_roi: Mapping[str, float] | None = None
     spend_is_money: bool = True
+    truth_filename: str | None = None
 
 
 _PYMC = Example(
@@ -150,10 +155,60 @@ _PLR_SMALL = Example(
     true_roi=MappingProxyType(
         {"search_ads": 8.190, "social_media": 21.949, "local_ads": 3.320, "email": 32.127}
     ),
+    truth_filename="plr_small_business_contributions.csv",
+)
+
+_PLR_MEDIUM = Example(
+    name="plr_medium_business",
+    filename="plr_medium_business_national.csv",
+    mapper=ColumnMapper(
+        mapping={
+            "date": "date",
+            "y": "kpi__sales",
+            "x1_Search-Ads": "spend__search_ads",
+            "x2_Search-Ads-Brand": "spend__search_ads_brand",
+            "x3_Video": "spend__video",
+            "x4_Video-2": "spend__video_2",
+            "x5_Social-Media": "spend__social_media",
+            "x6_Social-Media-2": "spend__social_media_2",
+            "x7_Display-Ads": "spend__display_ads",
+            "x8_Influencer": "spend__influencer",
+            "c1": "control__event_a",
+            "c2": "control__event_b",
+            "c3": "control__linear",
+            "c4": "control__sale",
+        },
+        ignore={
+            f"c{k}_effect": f"ground truth (the true effect of c{k}), not a model input"
+            for k in range(1, 5)
+        },
+    ),
+    description=(
+        "PyMC Labs parameter-recovery preset medium_business, national aggregate: 156 weeks, "
+        "8 channels with known true contributions and ROI, four controls (spend, control "
+        "effects and y summed over the preset's 8 geos, control values averaged). The true "
+        "national contributions are sums of per-geo responses, so no single adstock + Hill "
+        "curve of national spend reproduces them."
+    ),
+    source="pymc-labs/mmm-param-recovery generator output (preset medium_business, seed "
+    "2148), summed over geos; Apache-2.0",
+    true_roi=MappingProxyType(
+        {
+            "search_ads": 51.846,
+            "search_ads_brand": 236.446,
+            "video": 60.997,
+            "video_2": 14.596,
+            "social_media": 34.551,
+            "social_media_2": 125.641,
+            "display_ads": 77.923,
+            "influencer": 54.362,
+        }
+    ),
+    truth_filename="plr_medium_business_national_contributions.csv",
 )
 
 EXAMPLES: Mapping[str, Example] = MappingProxyType(
-    {e.name: e for e in (_PYMC, _MERIDIAN, _PLR_SMALL)}
+    {e.name: e for e in (_PYMC, _MERIDIAN, _PLR_SMALL, _PLR_MEDIUM)}
 )
 """The bundled examples by name."""
 
@@ -172,12 +227,57 @@ def _get(name: str) -> Example:
         ) from None
 
 
-def load_example_raw(name: str) -> pl.DataFrame:
-    """The raw bundled file of example ``name``, as published (before mapping)."""
-    example = _get(name)
-    resource = importlib.resources.files("mmm.datasets") / "_data" / example.filename
+def _read_bundled(filename: str) -> pl.DataFrame:
+    resource = importlib.resources.files("mmm.datasets") / "_data" / filename
     with importlib.resources.as_file(resource) as path:
         return pl.read_csv(path, try_parse_dates=False)
+
+
+def load_example_raw(name: str) -> pl.DataFrame:
+    """The raw bundled file of example ``name``, as published (before mapping)."""
+    return _read_bundled(_get(name).filename)
+
+
+def load_example_truth(name: str) -> pl.DataFrame:
+    """The true contribution of each paid channel per period, for a simulated example.
+
+    Args:
+        name: an example with a published ground truth (``"plr_small_business"``,
+            ``"plr_medium_business"``).
+
+    Returns:
+        Polars frame ``date`` (``pl.Date``) plus one float column per channel, named as the
+        channel in :func:`load_example` (``search_ads``, not ``spend__search_ads``): the
+        channel's true additive contribution to the KPI in each period, in KPI units. The
+        sum over periods divided by the channel's spend is :attr:`Example.true_roi`.
+
+    Raises:
+        ValueError: for an unknown example, or one without a published truth.
+
+    Examples:
+        >>> truth = load_example_truth("plr_small_business")
+        >>> truth.columns
+        ['date', 'search_ads', 'social_media', 'local_ads', 'email']
+    """
+    example = _get(name)
+    if example.truth_filename is None:
+        with_truth = [e.name for e in EXAMPLES.values() if e.truth_filename is not None]
+        raise ValueError(
+            f"example {name!r} has no published ground truth; examples with one: {with_truth}"
+        )
+    frame = _read_bundled(example.truth_filename)
+    renames = {
+        raw: canonical.removeprefix("spend__")
+        for raw, canonical in example.mapper.mapping.items()
+        if canonical.startswith("spend__")
+    }
+    missing = sorted(set(renames) - set(frame.columns))
+    if missing:  # a packaging error, not a user error
+        raise RuntimeError(f"{example.truth_filename} lacks channel columns {missing}")
+    return frame.select(
+        pl.col("date").str.to_date("%Y-%m-%d"),
+        *[pl.col(raw).cast(pl.Float64).alias(name) for raw, name in renames.items()],
+    )
 
 
 def load_example(name: str) -> MMMDataSet:
@@ -185,7 +285,7 @@ def load_example(name: str) -> MMMDataSet:
 
     Args:
         name: one of :func:`example_names` (``"pymc_marketing"``, ``"meridian_national"``,
-            ``"plr_small_business"``).
+            ``"plr_small_business"``, ``"plr_medium_business"``).
 
     Returns:
         The validated :class:`MMMDataSet` (:func:`load_example_with_report` also returns

@@ -32,7 +32,9 @@ class Thresholds:
         tree_depth_share: a share of NUTS draws at the maximum tree depth above this warns
             (0.01); it costs time, not correctness, so it never fails.
         loss_change: SVI/MAP/Laplace: a relative change of the mean loss between the last
-            two tenths of the steps below this passes (0.001); below ten times it warns.
+            two tenths of the steps below this passes (0.001), and so does a change within
+            3 standard errors of the loss's step-to-step noise (a single-particle ELBO);
+            otherwise below ten times it warns, above it fails.
     """
 
     rhat: float = 1.01

@@ -360,7 +360,7 @@ def compare_plans(
     Returns:
         One row per plan: ``plan, spend, kpi_mean/_lower/_upper, roi_mean,
         uplift_mean/_lower/_upper`` (vs the reference, per draw) and
-        ``prob_beats_reference``.
+        ``prob_beats_reference`` (NaN on the reference's own row).
     """
     if reference not in plans:
         raise ValueError(f"reference={reference!r} is not one of the plans {list(plans)}")
@@ -389,7 +389,8 @@ def compare_plans(
                 "uplift_mean": float(up["mean"]),
                 "uplift_lower": float(up["lower"]),
                 "uplift_upper": float(up["upper"]),
-                "prob_beats_reference": e.prob_beats(base),
+                # NaN for the reference itself: "beats itself" is not a probability of 0
+                "prob_beats_reference": np.nan if name == reference else e.prob_beats(base),
             }
         )
     return pl.DataFrame(rows)

@@ -31,6 +31,9 @@ DEMO_SETTINGS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         # default plausible range (0.1 to 10) meant for typical paid media: the demo states
         # what is plausible for this business, as a user would for theirs.
         "plr_small_business": {"report": {"roi_range": [0.5, 50.0]}},
+        # The medium business sells about 1.1M a week on a few hundred a week per channel:
+        # its true ROIs run from 15 to 236.
+        "plr_medium_business": {"report": {"roi_range": [1.0, 500.0]}},
         # Spend is a scaled index (0..1), not money: the run skips the ROI-range check.
         "pymc_marketing": {},
         "meridian_national": {},

@@ -154,6 +154,9 @@ def test_report_text_and_frame(raw_frame: pl.DataFrame, mapping: dict[str, str])
     assert rows[("normalized", "spend__tv")]["detail"] == "multiplied by 1000"
     assert rows[("mapped", "spend__tv")]["raw"] == "TV Spend"
     assert rows[("unmapped", None)]["raw"] == "t"
+    # filled and normalized rows name the raw column they came from
+    assert rows[("filled", "spend__search")]["raw"] == "Search"
+    assert rows[("normalized", "spend__tv")]["raw"] == "TV Spend"
 
 
 def test_report_is_immutable(raw_frame: pl.DataFrame, mapping: dict[str, str]) -> None:
@@ -289,6 +292,13 @@ def test_currency_stripping(
     details = {c.column: c.detail for c in report.coercions}
     assert "currency symbols removed" in details["spend__tv"]
     assert "currency symbols removed" in details["spend__search"]
+    # Search has no thousands separator: only the steps that changed a value are reported
+    assert "thousands separator" in details["spend__tv"]
+    assert "thousands separator" not in details["spend__search"]
+    plain = as_text(raw_frame, "Search", lambda v: f"{v:.2f}")
+    _, report = ColumnMapper(mapping, thousands_separator=",", strip_currency=True).build(plain)
+    details = {c.column: c.detail for c in report.coercions}
+    assert details["spend__search"] == "text -> Float64"
 
 
 @pytest.mark.parametrize("marker", ["", "NA", "n/a", "null", "-", " NaN "])

@@ -153,3 +153,30 @@ def test_thresholds_are_validated() -> None:
         Thresholds(rhat=1.2, rhat_fail=1.1)
     with pytest.raises(ValueError, match="ess_fail"):
         Thresholds(ess=50)
+
+
+def test_optimizer_check_tells_noise_from_drift(spec, ds) -> None:
+    base = fit(spec, ds, method="map", svi_steps=50, seed=0, progress_bar=False)
+    rng = np.random.default_rng(0)
+    steps = 5000
+
+    def optimizer_check(losses: np.ndarray):
+        info = dataclasses.replace(base.info, losses=losses)
+        return summarize(dataclasses.replace(base, info=info)).check("optimizer")
+
+    # flat, with single-particle-like noise (10% of the level): settled within its noise
+    flat = 1000.0 + rng.normal(0.0, 100.0, steps)
+    last, before = flat[-500:].mean(), flat[-1000:-500].mean()
+    assert abs(before - last) / (abs(last) + 1) > 1e-3  # the old rule would not pass it
+    settled = optimizer_check(flat)
+    assert settled.status == "pass"
+    assert "within its noise" in settled.message
+    # a real drift (1.2% over 500 steps) fails, with or without noise on top
+    for noise in (1.0, 30.0):
+        drifting = np.linspace(1400.0, 1000.0, steps) + rng.normal(0.0, noise, steps)
+        check = optimizer_check(drifting)
+        assert check.status == "fail"
+        assert "svi_steps" in check.message
+    # a deterministic loss (MAP) that has settled passes on the relative rule
+    converged = 1000.0 + 50.0 * np.exp(-np.arange(steps) / 100.0)
+    assert optimizer_check(converged).status == "pass"

@@ -87,6 +87,7 @@ def test_compare_plans_is_paired(fit, hist) -> None:
     np.testing.assert_allclose(row["uplift_mean"], (alt.draws - base.draws).mean(), rtol=1e-9)
     assert row["prob_beats_reference"] == pytest.approx(float((alt.draws > base.draws).mean()))
     assert table.row(0, named=True)["uplift_mean"] == 0.0
+    assert np.isnan(table.row(0, named=True)["prob_beats_reference"])
     with pytest.raises(ValueError, match="reference="):
         compare_plans(fit, plans, reference="nope")
 
