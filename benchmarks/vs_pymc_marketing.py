@@ -1,9 +1,11 @@
-"""mmm vs PyMC-Marketing, side by side in one process, with recovery of known contributions.
+"""mmm vs PyMC-Marketing on the same machine, with recovery of known contributions.
 
 Run: ``pip install -e ".[bench]"`` then ``python benchmarks/vs_pymc_marketing.py``
 (``--cases`` to choose datasets, ``--samplers pymc nutpie numpyro`` to choose
-PyMC-Marketing's samplers (default: all three), ``--quick`` for a short smoke run,
-``--json FILE`` to keep the rows). Without PyMC-Marketing installed only mmm's rows are printed.
+PyMC-Marketing's samplers (default: all three; none: mmm only), ``--seed`` for other
+seeds, ``--media-share`` to give mmm another total media-share prior, ``--quick`` for a
+short smoke run, ``--json FILE`` to keep the rows). Without PyMC-Marketing installed only
+mmm's rows are printed.
 
 Datasets (all bundled with mmm, see :mod:`mmm.datasets`):
 
@@ -70,7 +72,7 @@ import polars as pl  # noqa: E402
 
 import mmm  # noqa: E402
 from mmm.datasets import EXAMPLES, load_example, load_example_raw, load_example_truth  # noqa: E402
-from mmm.modeling import ModelSpec, fit, to_variable  # noqa: E402
+from mmm.modeling import ModelSpec, fit, spend_share_effect, to_variable  # noqa: E402
 from mmm.modeling._arviz import az  # noqa: E402
 from mmm.results import contributions  # noqa: E402
 
@@ -137,8 +139,7 @@ def _truth(case: Case) -> dict[str, np.ndarray] | None:
     if EXAMPLES[case.example].truth_filename is None:
         return None
     truth = load_example_truth(case.example)
-    mapping = EXAMPLES[case.example].mapper.mapping
-    return {raw: truth[mapping[raw].removeprefix("spend__")].to_numpy() for raw in case.channels}
+    return {raw: truth[_channel(case, raw)].to_numpy() for raw in case.channels}
 
 
 def _recovery(
@@ -177,18 +178,49 @@ def _row(
     }
 
 
-def mmm_row(case: Case, draws: int, tune: int) -> Row:
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What every row shares: sampler length, seed, and mmm's prior on the media share."""
+
+    draws: int
+    tune: int
+    seed: int
+    media_share: float | None
+    """``spend_share_effect(ds, media_share)`` for mmm; ``None``: the library default."""
+
+    def flags(self) -> list[str]:
+        share = [] if self.media_share is None else ["--media-share", str(self.media_share)]
+        return [
+            "--draws",
+            str(self.draws),
+            "--tune",
+            str(self.tune),
+            "--seed",
+            str(self.seed),
+            *share,
+        ]
+
+
+def _channel(case: Case, raw: str) -> str:
+    """mmm's name of the channel in raw column ``raw``."""
+    return EXAMPLES[case.example].mapper.mapping[raw].removeprefix("spend__")
+
+
+def mmm_row(case: Case, settings: Settings) -> Row:
     start = time.perf_counter()
     ds = load_example(case.example)
-    fitted = fit(ModelSpec.default(ds), ds, draws=draws, tune=tune, seed=1, progress_bar=False)
+    spec = (
+        ModelSpec.default(ds)
+        if settings.media_share is None
+        else ModelSpec.default(ds, effect=spend_share_effect(ds, settings.media_share))
+    )
+    options = {"draws": settings.draws, "tune": settings.tune, "seed": settings.seed}
+    fitted = fit(spec, ds, **options, progress_bar=False)
     frame = contributions(fitted)
     end_to_end = time.perf_counter() - start
-    repeat = fit(ModelSpec.default(ds), ds, draws=draws, tune=tune, seed=1, progress_bar=False)
-    mapping = EXAMPLES[case.example].mapper.mapping
+    repeat = fit(spec, ds, **options, progress_bar=False)
     estimated = {
-        raw: frame.filter(pl.col("component") == mapping[raw].removeprefix("spend__"))[
-            "mean"
-        ].to_numpy()
+        raw: frame.filter(pl.col("component") == _channel(case, raw))["mean"].to_numpy()
         for raw in case.channels
     }
     free = {to_variable(k): v for k, v in fitted.free_samples().items()}
@@ -203,7 +235,7 @@ def mmm_row(case: Case, draws: int, tune: int) -> Row:
     )
 
 
-def pymc_row(case: Case, sampler: str, draws: int, tune: int) -> Row:
+def pymc_row(case: Case, sampler: str, settings: Settings) -> Row:
     import pandas as pd
     from pymc_marketing.mmm import GeometricAdstock, LogisticSaturation
     from pymc_marketing.mmm.multidimensional import MMM
@@ -228,10 +260,10 @@ def pymc_row(case: Case, sampler: str, draws: int, tune: int) -> Row:
             x,
             y,
             chains=4,
-            draws=draws,
-            tune=tune,
+            draws=settings.draws,
+            tune=settings.tune,
             nuts_sampler=sampler,
-            random_seed=1,
+            random_seed=settings.seed,
             progressbar=False,
             **cores,
         )
@@ -289,17 +321,17 @@ def _ratios(rows: list[Row]) -> None:
         )
 
 
-def _worker(case: str, library: str, draws: int, tune: int) -> None:
+def _worker(case: str, library: str, settings: Settings) -> None:
     """One row, in this (fresh) process; printed as a JSON line for the parent."""
     row = (
-        mmm_row(CASES[case], draws, tune)
+        mmm_row(CASES[case], settings)
         if library == "mmm"
-        else pymc_row(CASES[case], library, draws, tune)
+        else pymc_row(CASES[case], library, settings)
     )
     print("ROW " + json.dumps(row))
 
 
-def _in_subprocess(case: str, library: str, quick: bool) -> Row:
+def _in_subprocess(case: str, library: str, settings: Settings) -> Row:
     """Run one row in a new Python process.
 
     A fresh process per row: "first fit in the process" then means what a user sees, and
@@ -308,7 +340,7 @@ def _in_subprocess(case: str, library: str, quick: bool) -> Row:
     PyMC-Marketing rows run without mmm's JAX compilation cache (``MMM_COMPILATION_CACHE=0``:
     a PyMC user has none; its NumPyro sampler would otherwise reuse mmm's).
     """
-    command = [sys.executable, __file__, "--row", case, library, *(["--quick"] if quick else [])]
+    command = [sys.executable, __file__, "--row", case, library, *settings.flags()]
     env = dict(os.environ)
     if library != "mmm":
         env["MMM_COMPILATION_CACHE"] = "0"
@@ -326,16 +358,33 @@ def main() -> None:
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     parser.add_argument("--samplers", nargs="*", default=["pymc", "nutpie", "numpyro"])
     parser.add_argument("--quick", action="store_true", help="100 + 100 draws, smoke run")
+    parser.add_argument("--draws", type=int, help="draws per chain (default 1000)")
+    parser.add_argument("--tune", type=int, help="warm-up iterations per chain (default 1000)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed of every fit")
+    parser.add_argument(
+        "--media-share",
+        type=float,
+        help="mmm only: spend_share_effect(ds, MEDIA_SHARE) instead of the default prior",
+    )
     parser.add_argument("--json", help="also write the rows to this JSON file")
     parser.add_argument("--row", nargs=2, metavar=("CASE", "LIBRARY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    draws, tune = (100, 100) if args.quick else (1000, 1000)
+    default = 100 if args.quick else 1000
+    settings = Settings(
+        draws=args.draws or default,
+        tune=default if args.tune is None else args.tune,
+        seed=args.seed,
+        media_share=args.media_share,
+    )
+    draws, tune = settings.draws, settings.tune
     if args.row:
-        _worker(*args.row, draws, tune)
+        _worker(*args.row, settings)
         return
     print(f"jax {jax.__version__}, numpyro {numpyro.__version__}, devices {jax.devices()}")
     print(f"host: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus")
-    print(f"4 chains x ({tune} warm-up + {draws} draws); one process per row")
+    print(f"4 chains x ({tune} warm-up + {draws} draws), seed {settings.seed}; one process per row")
+    if settings.media_share is not None:
+        print(f"mmm: spend_share_effect(ds, media_share={settings.media_share})")
     print(f"mmm's JAX compilation cache: {mmm.compilation_cache_dir()}")
     try:
         import pymc_marketing
@@ -352,7 +401,7 @@ def main() -> None:
     rows = []
     for name in args.cases:
         for library in ["mmm", *samplers]:
-            rows.append(_in_subprocess(name, library, args.quick))
+            rows.append(_in_subprocess(name, library, settings))
             _print(rows[-1:])
     print()
     _print(rows)
