@@ -14,17 +14,20 @@ a CI job) does not compile the sampler again:
   is kept. JAX reads the setting at its first compilation, so it only takes effect when
   ``mmm`` is imported before anything is compiled in the process.
 * **A deterministic leaf order for NumPyro distributions.** A NumPyro distribution is a
-  pytree whose array fields are gathered in a Python ``set`` of their names, so their order
-  (and with it the order of the compiled program's arguments, part of the cache key) changes
-  with Python's per-process string hashing; the cache would then miss in every new process
-  (``PYTHONHASHSEED=0`` hid it). ``mmm`` makes NumPyro return the fields sorted by name. The
-  same fields are flattened and unflattened with the same order, so only the order changes.
+  pytree whose array fields and static (aux) fields are gathered in Python sets of
+  their names, so their order (and with it the order of the compiled program's arguments,
+  part of the cache key, and the tree structure that keys :mod:`mmm.modeling._programs`)
+  changes with Python's per-process string hashing; the caches would then miss in every new
+  process (``PYTHONHASHSEED=0`` hid it). ``mmm`` makes NumPyro return both sorted by name.
+  The same fields are flattened and unflattened with the same order, so only the order
+  changes.
 """
 
 from __future__ import annotations
 
 import os
 import pathlib
+from typing import Any
 
 import jax
 from numpyro.distributions.distribution import Distribution
@@ -77,15 +80,17 @@ def _use_compilation_cache() -> None:
 
 
 def _sorted_pytree_fields() -> None:
-    original = Distribution.__dict__["gather_pytree_data_fields"].__func__
-    if getattr(original, "_mmm_sorted", False):
-        return
+    for gatherer in ("gather_pytree_data_fields", "gather_pytree_aux_fields"):
+        original = Distribution.__dict__[gatherer].__func__
+        if getattr(original, "_mmm_sorted", False):
+            continue
 
-    def gather_pytree_data_fields(cls: type[Distribution]) -> tuple[str, ...]:
-        return tuple(sorted(original(cls)))
+        def gather(cls: type[Distribution], original: Any = original) -> tuple[str, ...]:
+            return tuple(sorted(original(cls)))
 
-    gather_pytree_data_fields._mmm_sorted = True  # type: ignore[attr-defined]
-    Distribution.gather_pytree_data_fields = classmethod(gather_pytree_data_fields)
+        gather._mmm_sorted = True  # type: ignore[attr-defined]
+        gather.__name__ = gatherer
+        setattr(Distribution, gatherer, classmethod(gather))
 
 
 _sorted_pytree_fields()

@@ -15,6 +15,7 @@ import pytest
 
 import mmm
 from mmm._jax_setup import CACHE_ENV, default_cache_dir
+from mmm.modeling._programs import PROGRAM_DIR
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -57,6 +58,8 @@ def test_a_configured_cache_dir_is_kept() -> None:
 def test_distribution_leaves_sorted_and_round_trip(d: dist.Distribution) -> None:
     fields = type(d).gather_pytree_data_fields()
     assert list(fields) == sorted(fields)
+    aux = type(d).gather_pytree_aux_fields()
+    assert list(aux) == sorted(aux)
     leaves, tree = jax.tree_util.tree_flatten(d)
     back = jax.tree_util.tree_unflatten(tree, leaves)
     x = d.mean  # a point of the support (no sampling: it compiles large rejection samplers)
@@ -72,6 +75,7 @@ from mmm.modeling import ModelSpec
 spec = ModelSpec.default(load_example("plr_small_business"))
 for leaf in jax.tree_util.tree_leaves(eqx.filter(spec, eqx.is_array)):
     print(leaf.shape, [round(float(v), 6) for v in leaf.ravel()])
+print(jax.tree_util.tree_structure(spec))  # static (aux) fields in a fixed order too
 """
 
 
@@ -111,10 +115,12 @@ def test_a_new_process_reuses_the_compiled_sampler(tmp_path: pathlib.Path) -> No
     cache = tmp_path / "cache"
     first = _run(_FIT, 1, **{CACHE_ENV: str(cache)})
     entries = sorted(p.name for p in cache.iterdir())
-    assert any(name.startswith("jit__run_parallel") for name in entries)
+    programs = sorted(p.name for p in (cache / PROGRAM_DIR).iterdir())
+    assert len(programs) == 1  # the sampler's traced program (mmm.modeling._programs)
     second = _run(_FIT, 2, **{CACHE_ENV: str(cache)})
-    # same program (no new entry although the hash seed changed), same draws
+    # same programs (no new entry although the hash seed changed), same draws
     assert sorted(p.name for p in cache.iterdir()) == entries
+    assert sorted(p.name for p in (cache / PROGRAM_DIR).iterdir()) == programs
     assert first == second
     assert first.split()[0] == str(cache)
     assert oct(cache.stat().st_mode & 0o777) == "0o700"

@@ -45,6 +45,7 @@ from numpyro.infer.util import constrain_fn, potential_energy
 
 from mmm.features import Design
 from mmm.modeling._model import mmm_model, model_sites
+from mmm.modeling._programs import program_key, run_exported
 from mmm.modeling._spec import ModelSpec
 
 __all__ = [
@@ -279,7 +280,7 @@ def _vectorized(
 
 @eqx.filter_jit
 def _run_vectorized(
-    problem: Problem, settings: ChainSettings, start: Start, keys: jax.Array, chains: jax.Array
+    problem: Problem, start: Start, keys: jax.Array, chains: jax.Array, *, settings: ChainSettings
 ) -> Any:
     return _vectorized(problem, settings, start, keys, chains)
 
@@ -287,11 +288,12 @@ def _run_vectorized(
 @eqx.filter_jit
 def _run_parallel(
     problem: Problem,
-    settings: ChainSettings,
-    devices: int,
     start: Start,
     keys: jax.Array,
     chains: jax.Array,
+    *,
+    settings: ChainSettings,
+    devices: int,
 ) -> Any:
     dynamic, static = eqx.partition(problem, eqx.is_array)
     mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
@@ -314,6 +316,35 @@ def _parallel_devices(chains: int) -> int:
     """The most devices (at most one per chain) that split ``chains`` evenly."""
     available = min(chains, jax.local_device_count())
     return max(d for d in range(1, available + 1) if chains % d == 0)
+
+
+def _program(
+    run: Any,
+    name: str,
+    args: tuple[Any, ...],
+    settings: ChainSettings,
+    mesh: Mesh | None = None,
+) -> tuple[dict[str, jax.Array], ChainStats]:
+    """``run(*args)``: ``(problem, start, keys, chains)`` through the exported-program cache.
+
+    Without a progress bar (its host callbacks cannot be exported) the traced program is
+    kept on disk (:mod:`mmm.modeling._programs`), so a new process skips tracing the model;
+    otherwise, or when the program cannot be exported, ``run`` traces as usual.
+    """
+    if not settings.progress:
+        dynamic, static = eqx.partition(args, eqx.is_array)
+        leaves, tree = jax.tree_util.tree_flatten(dynamic)
+        devices = 1 if mesh is None else mesh.size
+        key = program_key(name, static, leaves, settings, devices)
+
+        def flat(*arrays: jax.Array) -> dict[str, Any]:
+            z, stats = run(*eqx.combine(jax.tree_util.tree_unflatten(tree, arrays), static))
+            return {"z": z, "stats": stats._asdict()}
+
+        out = run_exported(key, flat, leaves, mesh)
+        if out is not None:
+            return out["z"], ChainStats(**out["stats"])
+    return run(*args)
 
 
 def run_chains(
@@ -360,15 +391,32 @@ def run_chains(
     try:
         if chain_method == "parallel":
             devices = _parallel_devices(chains)
-            out = _run_parallel(problem, settings, devices, start, keys, index)
+            mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
+            out = _program(
+                partial(_run_parallel, settings=settings, devices=devices),
+                "run_parallel",
+                (problem, start, keys, index),
+                settings,
+                mesh,
+            )
         elif chain_method == "sequential":
             runs = [
-                _run_vectorized(problem, settings, start, keys[c : c + 1], index[c : c + 1])
+                _program(
+                    partial(_run_vectorized, settings=settings),
+                    "run_vectorized",
+                    (problem, start, keys[c : c + 1], index[c : c + 1]),
+                    settings,
+                )
                 for c in range(chains)
             ]
             out = jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts), *runs)
         else:
-            out = _run_vectorized(problem, settings, start, keys, index)
+            out = _program(
+                partial(_run_vectorized, settings=settings),
+                "run_vectorized",
+                (problem, start, keys, index),
+                settings,
+            )
         out = jax.block_until_ready(out)
     finally:
         for entry in ("bar", "label", "compiling"):

@@ -1,0 +1,234 @@
+"""Traced programs kept on disk across processes (:mod:`jax.export`), keyed by structure.
+
+JAX's persistent compilation cache (:mod:`mmm._jax_setup`) saves the XLA compile of a
+program, but a new process must still *trace* the model and lower it to find the cache
+entry: about 2 s on 2 cores for the default model's sampler, as long as its sampling. Here
+the traced program itself is kept: the first run exports it (StableHLO, with
+:func:`jax.export.export`) to ``<compilation cache>/mmm-programs/<key>.jaxexport``; a later
+process with the same key deserializes it (milliseconds), and its compile comes from the
+persistent cache.
+
+The key is a SHA-256 of everything that can change the traced program: the function's
+name, the static part of its arguments (the spec's structure and static hyper-parameters,
+the design's labels, the settings: ``repr`` of their tree structure and non-array leaves),
+the shape, dtype and weak type of every array argument, the device count and kind, the
+versions of jax, jaxlib, numpyro and equinox, the relevant JAX configuration, and a digest
+of ``mmm``'s own source files (an edited checkout never loads a program of older code).
+Array *values* are arguments of the program, so new data or new prior parameters reuse it.
+A static part whose ``repr`` names an object address (``at 0x...``: not reproducible across
+processes) gets no key, and the caller traces as before.
+
+Nothing here is needed for correctness: a program that cannot be exported (host callbacks,
+a custom call without a stability guarantee), a missing ``flatbuffers`` package, an
+unreadable file or a switched-off compilation cache all fall back to ordinary tracing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.metadata
+import logging
+import os
+import pathlib
+import tempfile
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from mmm._jax_setup import compilation_cache_dir
+
+__all__ = [
+    "PROGRAM_DIR",
+    "SUFFIX",
+    "program_dir",
+    "program_key",
+    "run_exported",
+    "forget_loaded",
+]
+
+PROGRAM_DIR = "mmm-programs"
+"""Sub-folder of the JAX compilation cache that holds the exported programs."""
+
+SUFFIX = ".jaxexport"
+
+_log = logging.getLogger(__name__)
+
+_LOADED: dict[str, Callable[..., Any]] = {}
+"""Programs loaded or exported in this process, by key (the compiled callable)."""
+
+_UNEXPORTABLE: set[str] = set()
+"""Keys whose export failed in this process: traced the ordinary way from then on."""
+
+_PACKAGES = ("jax", "jaxlib", "numpyro", "equinox", "flatbuffers")
+_CONFIG = (
+    "jax_enable_x64",
+    "jax_default_matmul_precision",
+    "jax_numpy_dtype_promotion",
+    "jax_default_prng_impl",
+    "jax_threefry_partitionable",
+)
+
+
+def program_dir() -> pathlib.Path | None:
+    """Where exported programs are kept (``None`` when the compilation cache is off)."""
+    cache = compilation_cache_dir()
+    return None if cache is None else cache / PROGRAM_DIR
+
+
+@functools.cache
+def _source_digest() -> str:
+    """SHA-256 of every ``.py`` file of the ``mmm`` package (path and bytes)."""
+    root = pathlib.Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _versions() -> tuple[str, ...]:
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "-"
+
+    return tuple(f"{p}={version(p)}" for p in _PACKAGES)
+
+
+def _aval(array: Any) -> str:
+    return str(jax.typeof(array))  # shape, dtype and weak type, e.g. "f32[104,4]"
+
+
+def program_key(
+    name: str, static: Any, arrays: Sequence[Any], settings: Any, devices: int
+) -> str | None:
+    """The cache key of ``name`` traced on ``static`` and arrays shaped like ``arrays``.
+
+    Args:
+        name: the function's name (one namespace per traced function).
+        static: the non-array part of the arguments (a pytree; e.g. from
+            :func:`equinox.partition`).
+        arrays: the array arguments (only their shapes, dtypes and weak types count).
+        settings: further static settings (hashable, with a reproducible ``repr``).
+        devices: the number of devices the program runs on.
+
+    Returns:
+        A hex digest, or ``None`` when the static part's ``repr`` is not reproducible
+        across processes (it names an object address).
+    """
+    leaves, tree = jax.tree_util.tree_flatten(static)
+    kind = jax.devices()[0].device_kind
+    config = tuple(f"{c}={getattr(jax.config, c, None)}" for c in _CONFIG)
+    parts = (
+        name,
+        repr(tree),
+        repr(leaves),
+        repr(settings),
+        tuple(_aval(a) for a in arrays),
+        (jax.default_backend(), kind, devices),
+        config,
+        _versions(),
+        _source_digest(),
+    )
+    text = repr(parts)
+    if " at 0x" in text:
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _read(path: pathlib.Path) -> Any:
+    from jax import export
+
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        return export.deserialize(bytearray(blob))
+    except Exception:  # a truncated or foreign file: export it again
+        _log.debug("unreadable exported program %s", path, exc_info=True)
+        return None
+
+
+def _write(path: pathlib.Path, blob: bytearray) -> None:
+    """Write atomically (a concurrent reader sees the old file or the whole new one)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(blob)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache: run without keeping the program
+        _log.debug("could not write exported program %s", path, exc_info=True)
+
+
+def _shardings(mesh: Mesh | None) -> dict[str, Any]:
+    if mesh is None:
+        return {}
+    return {
+        "in_shardings": NamedSharding(mesh, PartitionSpec()),
+        "out_shardings": NamedSharding(mesh, PartitionSpec()),
+    }
+
+
+def _caller(exported: Any, mesh: Mesh | None) -> Callable[..., Any]:
+    if mesh is None:
+        return jax.jit(exported.call)
+    out = jax.tree_util.tree_unflatten(exported.out_tree, exported.out_shardings_jax(mesh))
+    return jax.jit(exported.call, in_shardings=exported.in_shardings_jax(mesh), out_shardings=out)
+
+
+def run_exported(
+    key: str | None,
+    fn: Callable[..., Any],
+    arrays: Sequence[Any],
+    mesh: Mesh | None = None,
+) -> Any | None:
+    """``fn(*arrays)`` through the exported program of ``key``, or ``None`` if not possible.
+
+    Args:
+        key: from :func:`program_key` (``None``: no program cache, returns ``None``).
+        fn: the function to trace on a miss; it takes the arrays positionally and returns
+            nested dicts of arrays with string keys (what an exported program can carry).
+        arrays: its arguments, flat.
+        mesh: the device mesh the program runs on (its inputs replicated over it), or
+            ``None`` for one device.
+
+    Returns:
+        The outputs, or ``None`` when there is no cache or the program cannot be exported;
+        the caller then runs its ordinary jitted path.
+    """
+    directory = program_dir()
+    if key is None or directory is None or key in _UNEXPORTABLE:
+        return None
+    call = _LOADED.get(key)
+    if call is None:
+        path = directory / f"{key}{SUFFIX}"
+        try:
+            from jax import export
+        except ImportError:  # pragma: no cover - jax always ships it
+            return None
+        exported = _read(path)
+        if exported is None:
+            try:
+                exported = export.export(jax.jit(fn, **_shardings(mesh)))(*arrays)
+                blob = exported.serialize()
+            except Exception:  # host callbacks, unstable custom calls, no flatbuffers
+                _log.debug("program %s not exported", key, exc_info=True)
+                _UNEXPORTABLE.add(key)
+                return None
+            _write(path, blob)
+        call = _caller(exported, mesh)
+        _LOADED[key] = call
+    return call(*arrays)
+
+
+def forget_loaded() -> None:
+    """Drop the programs held in this process (tests: force a read from disk)."""
+    _LOADED.clear()
+    _UNEXPORTABLE.clear()
