@@ -113,11 +113,12 @@ print(mmm.compilation_cache_dir(), float(f.samples["kpi/sigma"].sum()))
 @pytest.mark.slow
 def test_a_new_process_reuses_the_compiled_sampler(tmp_path: pathlib.Path) -> None:
     cache = tmp_path / "cache"
-    first = _run(_FIT, 1, **{CACHE_ENV: str(cache)})
+    env = {CACHE_ENV: str(cache), "MMM_PROGRAM_CACHE": "1"}
+    first = _run(_FIT, 1, **env)
     entries = sorted(p.name for p in cache.iterdir())
     programs = sorted(p.name for p in (cache / PROGRAM_DIR).iterdir())
     assert len(programs) == 1  # the sampler's traced program (mmm.modeling._programs)
-    second = _run(_FIT, 2, **{CACHE_ENV: str(cache)})
+    second = _run(_FIT, 2, **env)
     # same programs (no new entry although the hash seed changed), same draws
     assert sorted(p.name for p in cache.iterdir()) == entries
     assert sorted(p.name for p in (cache / PROGRAM_DIR).iterdir()) == programs
