@@ -2,9 +2,14 @@
 matplotlib draws off screen and every test must close the figures it opens.
 
 Compiled programs are cached on disk for the session, so that fits of the same model
-structure (many tests fit the same small spec) compile once.
+structure (many tests fit the same small spec) compile once. In memory they are dropped
+after each test module: every loaded XLA executable keeps memory maps, and one process
+holding the whole suite's programs reached the kernel's limit (``vm.max_map_count``,
+65530) and crashed inside XLA's compiler.
 """
 
+import gc
+import pathlib
 import tempfile
 
 import numpyro
@@ -34,3 +39,33 @@ def _no_figure_left_open():
     left = set(plt.get_fignums()) - before
     plt.close("all")
     assert not left, f"figures left open: {sorted(left)}"
+
+
+_MAPS = pathlib.Path("/proc/self/maps")
+_most_maps = [0]
+
+
+def _memory_maps() -> int:
+    return len(_MAPS.read_text().splitlines()) if _MAPS.exists() else 0
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _drop_compiled_programs():
+    """Each test module starts without the previous modules' compiled programs in memory."""
+    yield
+    _most_maps[0] = max(_most_maps[0], _memory_maps())
+    jax.clear_caches()
+    gc.collect()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _most_maps[0]:
+        terminalreporter.write_line(
+            f"most memory maps after a test module: {_most_maps[0]} "
+            f"(the kernel allows {_max_map_count()})"
+        )
+
+
+def _max_map_count() -> str:
+    limit = pathlib.Path("/proc/sys/vm/max_map_count")
+    return limit.read_text().strip() if limit.exists() else "?"
