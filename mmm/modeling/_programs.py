@@ -18,8 +18,11 @@ Array *values* are arguments of the program, so new data or new prior parameters
 A static part whose ``repr`` names an object address (``at 0x...``: not reproducible across
 processes) gets no key, and the caller traces as before.
 
-**Opt-in** (``MMM_PROGRAM_CACHE=1``): in one CI run XLA aborted the process while compiling
-an exported program; until that is understood the default is ordinary tracing.
+On whenever the compilation cache is; ``MMM_PROGRAM_CACHE=0`` switches it off. (A crash
+inside XLA's compiler that once looked tied to it was the test process reaching the
+kernel's memory-map limit with the whole suite's executables loaded; ordinary tracing hit
+it too.) At most :data:`MAX_LOADED` loaded programs are held in memory, the least recently
+used dropped first.
 
 Nothing here is needed for correctness: a program that cannot be exported (host callbacks,
 a custom call without a stability guarantee), a missing ``flatbuffers`` package, an
@@ -45,6 +48,7 @@ from mmm._jax_setup import compilation_cache_dir
 
 __all__ = [
     "ENV",
+    "MAX_LOADED",
     "PROGRAM_DIR",
     "SUFFIX",
     "program_dir",
@@ -60,8 +64,12 @@ SUFFIX = ".jaxexport"
 
 _log = logging.getLogger(__name__)
 
+MAX_LOADED = 32
+"""Loaded programs held in memory (each compiled executable keeps memory maps)."""
+
 _LOADED: dict[str, Callable[..., Any]] = {}
-"""Programs loaded or exported in this process, by key (the compiled callable)."""
+"""Programs loaded or exported in this process, by key (the compiled callable), least
+recently used first."""
 
 _UNEXPORTABLE: set[str] = set()
 """Keys whose export failed in this process: traced the ordinary way from then on."""
@@ -77,17 +85,18 @@ _CONFIG = (
 
 
 ENV = "MMM_PROGRAM_CACHE"
-"""Environment variable: ``1`` switches the traced-program cache on (off by default)."""
+"""Environment variable: ``0`` (or ``off``, ``false``, ``no``) switches the traced-program
+cache off; it is on by default wherever JAX's compilation cache is."""
 
 
 def program_dir() -> pathlib.Path | None:
-    """Where exported programs are kept; ``None`` (no cache) unless ``MMM_PROGRAM_CACHE=1``.
+    """Where exported programs are kept: ``<compilation cache>/mmm-programs``.
 
-    Opt-in while experimental: in one CI run XLA aborted the process while compiling an
-    exported sampler program (``test_fit_with_a_config_file``), not reproduced yet.
+    ``None`` (no program cache) when JAX's compilation cache is off or ``MMM_PROGRAM_CACHE``
+    is ``0``, ``off``, ``false`` or ``no``.
     """
     cache = compilation_cache_dir()
-    if cache is None or os.environ.get(ENV, "").strip().lower() not in {"1", "on", "true", "yes"}:
+    if cache is None or os.environ.get(ENV, "").strip().lower() in {"0", "off", "false", "no"}:
         return None
     return cache / PROGRAM_DIR
 
@@ -220,7 +229,7 @@ def run_exported(
     directory = program_dir()
     if key is None or directory is None or key in _UNEXPORTABLE:
         return None
-    call = _LOADED.get(key)
+    call = _LOADED.pop(key, None)
     if call is None:
         path = directory / f"{key}{SUFFIX}"
         try:
@@ -238,7 +247,9 @@ def run_exported(
                 return None
             _write(path, blob)
         call = _caller(exported, mesh)
-        _LOADED[key] = call
+    _LOADED[key] = call  # most recently used last
+    while len(_LOADED) > MAX_LOADED:
+        del _LOADED[next(iter(_LOADED))]
     return call(*arrays)
 
 

@@ -128,3 +128,30 @@ def test_a_progress_bar_run_does_not_export(problem, fresh: pathlib.Path) -> Non
     spec, design = problem
     run_chains(spec, design, jax.random.PRNGKey(0), 1, SHORT._replace(progress=True), "sequential")
     assert _files(fresh) == []
+
+
+def test_the_cache_is_on_unless_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the test session has a compilation cache (tests/conftest.py)
+    monkeypatch.delenv(programs.ENV, raising=False)
+    assert programs.program_dir() == programs.compilation_cache_dir() / programs.PROGRAM_DIR
+    for off in ("0", "off", "False", " no "):
+        monkeypatch.setenv(programs.ENV, off)
+        assert programs.program_dir() is None
+    monkeypatch.setenv(programs.ENV, "1")
+    assert programs.program_dir() is not None
+
+
+def test_memory_holds_the_most_recently_used_programs(
+    monkeypatch: pytest.MonkeyPatch, fresh: pathlib.Path
+) -> None:
+    monkeypatch.setattr(programs, "MAX_LOADED", 2)
+
+    def scaled(x: jax.Array) -> dict[str, jax.Array]:
+        return {"y": 2.0 * x}
+
+    for n in (1, 2, 1, 3):  # shape n: key n; 1 is used again before 3 arrives
+        x = jnp.arange(float(n))
+        out = programs.run_exported(f"key{n}", scaled, [x])
+        np.testing.assert_array_equal(out["y"], 2.0 * np.arange(n))
+    assert list(programs._LOADED) == ["key1", "key3"]
+    assert len(_files(fresh)) == 3  # on disk all stay
