@@ -31,6 +31,7 @@ import numpy as np
 from jaxtyping import ArrayLike
 from numpyro.distributions.transforms import biject_to
 
+from mmm._memory_maps import release_compiled_programs_near_map_limit
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.features import Design, Scalings, build_design
 from mmm.modeling._checks import check_before_fit
@@ -378,6 +379,7 @@ def fit(
         raise ValueError(f"learning_rate={learning_rate!r} is not valid: pass a float > 0")
     if x64:
         jax.config.update("jax_enable_x64", True)
+    release_compiled_programs_near_map_limit()  # many fits in one process: no XLA crash
     dtype = jnp.float64 if x64 else jnp.float32
     design = design_for(spec, dataset, dtype=dtype)
     spec = _with_dtype(spec, dtype)
