@@ -26,6 +26,7 @@ __all__ = [
     "MAP_HEADROOM",
     "memory_map_count",
     "memory_map_limit",
+    "release_compiled_programs",
     "release_compiled_programs_near_map_limit",
 ]
 
@@ -56,6 +57,12 @@ def memory_map_limit() -> int | None:
         return None
 
 
+def release_compiled_programs() -> None:
+    """Drop JAX's in-memory compiled programs (and the maps their code holds) now."""
+    jax.clear_caches()
+    gc.collect()
+
+
 def release_compiled_programs_near_map_limit(headroom: float = MAP_HEADROOM) -> bool:
     """Drop JAX's in-memory compiled programs if the process is near its map limit.
 
@@ -68,8 +75,7 @@ def release_compiled_programs_near_map_limit(headroom: float = MAP_HEADROOM) -> 
     count = memory_map_count() if limit else None
     if count is None or limit is None or count <= headroom * limit:
         return False
-    jax.clear_caches()
-    gc.collect()
+    release_compiled_programs()
     _log.warning(
         "this process held %d of the kernel's %d memory maps (vm.max_map_count); dropped "
         "JAX's compiled programs (now %s maps) so that compiling more cannot crash it: "

@@ -8,8 +8,6 @@ holding the whole suite's programs reached the kernel's limit (``vm.max_map_coun
 65530) and crashed inside XLA's compiler.
 """
 
-import gc
-import pathlib
 import tempfile
 
 import numpyro
@@ -30,6 +28,12 @@ matplotlib.use("Agg")  # tests draw off screen, whatever the user's default back
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from mmm._memory_maps import (  # noqa: E402  (after the JAX settings above)
+    memory_map_count,
+    memory_map_limit,
+    release_compiled_programs,
+)
+
 
 @pytest.fixture(autouse=True)
 def _no_figure_left_open():
@@ -41,31 +45,20 @@ def _no_figure_left_open():
     assert not left, f"figures left open: {sorted(left)}"
 
 
-_MAPS = pathlib.Path("/proc/self/maps")
 _most_maps = [0]
-
-
-def _memory_maps() -> int:
-    return len(_MAPS.read_text().splitlines()) if _MAPS.exists() else 0
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _drop_compiled_programs():
     """Each test module starts without the previous modules' compiled programs in memory."""
     yield
-    _most_maps[0] = max(_most_maps[0], _memory_maps())
-    jax.clear_caches()
-    gc.collect()
+    _most_maps[0] = max(_most_maps[0], memory_map_count() or 0)
+    release_compiled_programs()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
     if _most_maps[0]:
         terminalreporter.write_line(
             f"most memory maps after a test module: {_most_maps[0]} "
-            f"(the kernel allows {_max_map_count()})"
+            f"(the kernel allows {memory_map_limit()})"
         )
-
-
-def _max_map_count() -> str:
-    limit = pathlib.Path("/proc/sys/vm/max_map_count")
-    return limit.read_text().strip() if limit.exists() else "?"
