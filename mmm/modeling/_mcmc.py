@@ -44,6 +44,7 @@ from numpyro.infer.hmc import hmc
 from numpyro.infer.util import constrain_fn, potential_energy
 
 from mmm.features import Design
+from mmm.modeling._compile import CompilerOptions, jitted
 from mmm.modeling._model import mmm_model, model_sites
 from mmm.modeling._programs import program_key, run_exported
 from mmm.modeling._spec import ModelSpec
@@ -91,6 +92,8 @@ class ChainSettings(NamedTuple):
     num_steps: int | None
     """Leapfrog steps per HMC iteration (``None`` for NUTS)."""
     progress: bool
+    compiler_options: CompilerOptions = ()
+    """XLA options of the chain program (:func:`mmm.modeling._compile.compiler_options`)."""
 
 
 class Start(NamedTuple):
@@ -278,14 +281,12 @@ def _vectorized(
     return jax.vmap(one)(keys, chains)
 
 
-@eqx.filter_jit
 def _run_vectorized(
     problem: Problem, start: Start, keys: jax.Array, chains: jax.Array, *, settings: ChainSettings
 ) -> Any:
     return _vectorized(problem, settings, start, keys, chains)
 
 
-@eqx.filter_jit
 def _run_parallel(
     problem: Problem,
     start: Start,
@@ -324,27 +325,31 @@ def _program(
     args: tuple[Any, ...],
     settings: ChainSettings,
     mesh: Mesh | None = None,
+    **static: Any,
 ) -> tuple[dict[str, jax.Array], ChainStats]:
-    """``run(*args)``: ``(problem, start, keys, chains)`` through the exported-program cache.
+    """Compiled ``run(*args, settings=settings, **static)``; args: problem, start, keys, chains.
 
     Without a progress bar (its host callbacks cannot be exported) the traced program is
     kept on disk (:mod:`mmm.modeling._programs`), so a new process skips tracing the model;
-    otherwise, or when the program cannot be exported, ``run`` traces as usual.
+    otherwise, or when the program cannot be exported, ``run`` is traced as usual
+    (:func:`equinox.filter_jit`: the arrays traced, the rest the cache key). Either way it is
+    compiled with ``settings.compiler_options``.
     """
     if not settings.progress:
-        dynamic, static = eqx.partition(args, eqx.is_array)
+        dynamic, rest = eqx.partition(args, eqx.is_array)
         leaves, tree = jax.tree_util.tree_flatten(dynamic)
         devices = 1 if mesh is None else mesh.size
-        key = program_key(name, static, leaves, settings, devices)
+        key = program_key(name, rest, leaves, settings, devices)
 
         def flat(*arrays: jax.Array) -> dict[str, Any]:
-            z, stats = run(*eqx.combine(jax.tree_util.tree_unflatten(tree, arrays), static))
+            inputs = eqx.combine(jax.tree_util.tree_unflatten(tree, arrays), rest)
+            z, stats = run(*inputs, settings=settings, **static)
             return {"z": z, "stats": stats._asdict()}
 
-        out = run_exported(key, flat, leaves, mesh)
+        out = run_exported(key, flat, leaves, mesh, settings.compiler_options)
         if out is not None:
             return out["z"], ChainStats(**out["stats"])
-    return run(*args)
+    return jitted(run, settings.compiler_options)(*args, settings=settings, **static)
 
 
 def run_chains(
@@ -393,16 +398,17 @@ def run_chains(
             devices = _parallel_devices(chains)
             mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
             out = _program(
-                partial(_run_parallel, settings=settings, devices=devices),
+                _run_parallel,
                 "run_parallel",
                 (problem, start, keys, index),
                 settings,
                 mesh,
+                devices=devices,
             )
         elif chain_method == "sequential":
             runs = [
                 _program(
-                    partial(_run_vectorized, settings=settings),
+                    _run_vectorized,
                     "run_vectorized",
                     (problem, start, keys[c : c + 1], index[c : c + 1]),
                     settings,
@@ -412,7 +418,7 @@ def run_chains(
             out = jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts), *runs)
         else:
             out = _program(
-                partial(_run_vectorized, settings=settings),
+                _run_vectorized,
                 "run_vectorized",
                 (problem, start, keys, index),
                 settings,

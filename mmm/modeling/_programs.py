@@ -199,11 +199,19 @@ def _shardings(mesh: Mesh | None) -> dict[str, Any]:
     }
 
 
-def _caller(exported: Any, mesh: Mesh | None) -> Callable[..., Any]:
+def _caller(
+    exported: Any, mesh: Mesh | None, compiler_options: Sequence[tuple[str, Any]] = ()
+) -> Callable[..., Any]:
+    options = dict(compiler_options) or None
     if mesh is None:
-        return jax.jit(exported.call)
+        return jax.jit(exported.call, compiler_options=options)
     out = jax.tree_util.tree_unflatten(exported.out_tree, exported.out_shardings_jax(mesh))
-    return jax.jit(exported.call, in_shardings=exported.in_shardings_jax(mesh), out_shardings=out)
+    return jax.jit(
+        exported.call,
+        in_shardings=exported.in_shardings_jax(mesh),
+        out_shardings=out,
+        compiler_options=options,
+    )
 
 
 def run_exported(
@@ -211,6 +219,7 @@ def run_exported(
     fn: Callable[..., Any],
     arrays: Sequence[Any],
     mesh: Mesh | None = None,
+    compiler_options: Sequence[tuple[str, Any]] = (),
 ) -> Any | None:
     """``fn(*arrays)`` through the exported program of ``key``, or ``None`` if not possible.
 
@@ -221,6 +230,8 @@ def run_exported(
         arrays: its arguments, flat.
         mesh: the device mesh the program runs on (its inputs replicated over it), or
             ``None`` for one device.
+        compiler_options: XLA options the program is compiled with, as ``(name, value)``
+            pairs (they do not change the exported program; ``key`` must cover them).
 
     Returns:
         The outputs, or ``None`` when there is no cache or the program cannot be exported;
@@ -246,7 +257,7 @@ def run_exported(
                 _UNEXPORTABLE.add(key)
                 return None
             _write(path, blob)
-        call = _caller(exported, mesh)
+        call = _caller(exported, mesh, compiler_options)
     _LOADED[key] = call  # most recently used last
     while len(_LOADED) > MAX_LOADED:
         del _LOADED[next(iter(_LOADED))]

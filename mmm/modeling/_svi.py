@@ -4,7 +4,8 @@ The guide is built, initialised, optimised (a ``lax.scan`` of NumPyro's
 ``SVI.stable_update``) and sampled inside one ``equinox.filter_jit`` program whose
 arguments are the spec, the design, the key and the starting values: a second fit of a
 spec with the same structure, on data of the same shapes (at any dates) and with the same
-settings, compiles nothing. The steps are those of ``SVI.run(..., stable_update=True)``.
+settings, compiles nothing. It is compiled with the settings' XLA options
+(:mod:`mmm.modeling._compile`). The steps are those of ``SVI.run(..., stable_update=True)``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -30,6 +30,7 @@ from numpyro.infer.autoguide import (
 )
 
 from mmm.features import Design
+from mmm.modeling._compile import CompilerOptions, jitted
 from mmm.modeling._mcmc import Start, unlabelled
 from mmm.modeling._model import mmm_model
 from mmm.modeling._spec import ModelSpec
@@ -51,6 +52,8 @@ class SVISettings(NamedTuple):
     draws: int
     """Draws taken from the fitted approximation (1 for MAP)."""
     progress: bool
+    compiler_options: CompilerOptions = ()
+    """XLA options of the program (:func:`mmm.modeling._compile.compiler_options`)."""
 
 
 def _value_or_mean(site: dict[str, Any] | None = None, start: Start | None = None) -> Any:
@@ -89,7 +92,6 @@ def _tick(done: np.ndarray) -> None:
         bar.refresh()
 
 
-@eqx.filter_jit
 def _program(
     spec: ModelSpec,
     design: Design,
@@ -168,7 +170,8 @@ def run_variational(
         bar = tqdm(total=settings.steps, desc=settings.method.upper(), file=sys.stderr)
     _BAR["bar"] = bar
     try:
-        drawn, losses = _program(spec, unlabelled(design), key, start, settings, sites)
+        program = jitted(_program, settings.compiler_options)
+        drawn, losses = program(spec, unlabelled(design), key, start, settings, sites)
         drawn = jax.block_until_ready(drawn)
     finally:
         _BAR.pop("bar", None)

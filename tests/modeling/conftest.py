@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -63,21 +64,48 @@ def ref_media():
 
 
 @contextlib.contextmanager
-def counting_compiles() -> Iterator[dict[str, int]]:
-    """Count XLA compilations inside the block: ``with counting_compiles() as n: ...``."""
+def _counting(name: str, register: Any, unregister: Any) -> Iterator[dict[str, int]]:
+    """Count JAX monitoring events ``name`` inside the block (listener added, then removed)."""
     counter = {"n": 0}
 
-    def listener(event: str, duration: float, **_: object) -> None:
-        if event == "/jax/core/compile/backend_compile_duration":
+    def listener(event: str, *_: object, **__: object) -> None:
+        if event == name:
             counter["n"] += 1
 
-    monitoring.register_event_duration_secs_listener(listener)
+    register(listener)
     try:
         yield counter
     finally:
-        monitoring.unregister_event_duration_listener(listener)
+        unregister(listener)
+
+
+def counting_compiles() -> contextlib.AbstractContextManager[dict[str, int]]:
+    """Count XLA compilations inside the block: ``with counting_compiles() as n: ...``.
+
+    A program loaded from JAX's disk cache counts too (JAX times the load as a compile);
+    :func:`counting_disk_cache_misses` counts only the programs compiled anew.
+    """
+    return _counting(
+        "/jax/core/compile/backend_compile_duration",
+        monitoring.register_event_duration_secs_listener,
+        monitoring.unregister_event_duration_listener,
+    )
+
+
+def counting_disk_cache_misses() -> contextlib.AbstractContextManager[dict[str, int]]:
+    """Count the programs JAX compiled because its disk cache (on in the tests) lacked them."""
+    return _counting(
+        "/jax/compilation_cache/cache_misses",
+        monitoring.register_event_listener,
+        monitoring.unregister_event_listener,
+    )
 
 
 @pytest.fixture(scope="session")
 def compile_counter():
     return counting_compiles
+
+
+@pytest.fixture(scope="session")
+def cache_miss_counter():
+    return counting_disk_cache_misses
