@@ -117,7 +117,9 @@ def test_a_new_process_reuses_the_compiled_sampler(tmp_path: pathlib.Path) -> No
     first = _run(_FIT, 1, **env)
     entries = sorted(p.name for p in cache.iterdir())
     programs = sorted(p.name for p in (cache / PROGRAM_DIR).iterdir())
-    assert len(programs) == 1  # the sampler's traced program (mmm.modeling._programs)
+    # the traced programs of the sampler and of mapping its draws back to the model's
+    # constrained sites (mmm.modeling._programs)
+    assert len(programs) == 2
     second = _run(_FIT, 2, **env)
     # same programs (no new entry although the hash seed changed), same draws
     assert sorted(p.name for p in cache.iterdir()) == entries

@@ -26,6 +26,7 @@ a cold one run the same compiled program.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import math
@@ -37,6 +38,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import export
 from jax.sharding import Mesh, PartitionSpec
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
@@ -46,7 +48,7 @@ from numpyro.infer.util import constrain_fn, potential_energy
 from mmm.features import Design
 from mmm.modeling._compile import CompilerOptions, jitted
 from mmm.modeling._model import mmm_model, model_sites
-from mmm.modeling._programs import program_key, run_exported
+from mmm.modeling._programs import run_cached
 from mmm.modeling._spec import ModelSpec
 
 __all__ = [
@@ -149,6 +151,12 @@ class ChainStats(NamedTuple):
     energy: jax.Array
     accept_prob: jax.Array
     step_size: jax.Array
+
+
+# an exported sampler returns them (mmm.modeling._programs); a reloaded module finds its
+# name taken
+with contextlib.suppress(ValueError):
+    export.register_namedtuple_serialization(ChainStats, serialized_name="mmm.ChainStats")
 
 
 _NO_DATE = dt.date(1970, 1, 1)
@@ -335,21 +343,12 @@ def _program(
     (:func:`equinox.filter_jit`: the arrays traced, the rest the cache key). Either way it is
     compiled with ``settings.compiler_options``.
     """
-    if not settings.progress:
-        dynamic, rest = eqx.partition(args, eqx.is_array)
-        leaves, tree = jax.tree_util.tree_flatten(dynamic)
-        devices = 1 if mesh is None else mesh.size
-        key = program_key(name, rest, leaves, settings, devices)
-
-        def flat(*arrays: jax.Array) -> dict[str, Any]:
-            inputs = eqx.combine(jax.tree_util.tree_unflatten(tree, arrays), rest)
-            z, stats = run(*inputs, settings=settings, **static)
-            return {"z": z, "stats": stats._asdict()}
-
-        out = run_exported(key, flat, leaves, mesh, settings.compiler_options)
-        if out is not None:
-            return out["z"], ChainStats(**out["stats"])
-    return jitted(run, settings.compiler_options)(*args, settings=settings, **static)
+    options = settings.compiler_options
+    if settings.progress:
+        return jitted(run, options)(*args, settings=settings, **static)
+    out: tuple[dict[str, jax.Array], ChainStats]
+    out = run_cached(name, run, args, mesh, options, settings=settings, **static)
+    return out
 
 
 def run_chains(
@@ -494,11 +493,14 @@ def latent_supports(spec: ModelSpec, design: Design) -> dict[str, Any]:
 def constrained_draws(
     spec: ModelSpec, design: Design, z: dict[str, jax.Array]
 ) -> dict[str, jax.Array]:
-    """Latent and deterministic sites of unconstrained draws ``z`` (each ``(draw, ...)``)."""
-    return _constrained_draws(spec, unlabelled(design), z)
+    """Latent and deterministic sites of unconstrained draws ``z`` (each ``(draw, ...)``).
+
+    Kept in the traced-program cache like the samplers (:func:`run_cached`), so a new
+    process does not trace the model for it again.
+    """
+    return run_cached("constrained_draws", _constrained_draws, (spec, unlabelled(design), z))
 
 
-@eqx.filter_jit
 def _constrained_draws(
     spec: ModelSpec, design: Design, z: dict[str, jax.Array]
 ) -> dict[str, jax.Array]:

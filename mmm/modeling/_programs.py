@@ -41,10 +41,12 @@ import tempfile
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import equinox as eqx
 import jax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from mmm._jax_setup import compilation_cache_dir
+from mmm.modeling._compile import CompilerOptions, jitted
 
 __all__ = [
     "ENV",
@@ -54,6 +56,7 @@ __all__ = [
     "program_dir",
     "program_key",
     "run_exported",
+    "run_cached",
     "forget_loaded",
 ]
 
@@ -262,6 +265,60 @@ def run_exported(
     while len(_LOADED) > MAX_LOADED:
         del _LOADED[next(iter(_LOADED))]
     return call(*arrays)
+
+
+def _on_one_device(array: Any) -> Any:
+    """``array`` on the first device (an exported one-device program takes nothing else)."""
+    if isinstance(array, jax.Array) and len(array.sharding.device_set) > 1:
+        return jax.device_put(array, jax.devices()[0])
+    return array
+
+
+def run_cached(
+    name: str,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    mesh: Mesh | None = None,
+    compiler_options: CompilerOptions = (),
+    **static: Any,
+) -> Any:
+    """``fn(*args, **static)`` compiled, through the traced-program cache where it can be.
+
+    ``args`` is split with :func:`equinox.partition`: its arrays are the program's
+    arguments, the rest (with ``name`` and ``static``) its key (:func:`program_key`), so
+    new array values reuse the program. On a miss the program is traced, exported and kept;
+    where it cannot be kept, ``fn`` is traced as usual (:func:`equinox.filter_jit`). Either
+    way it is compiled with ``compiler_options``.
+
+    Args:
+        name: the program's name (one key namespace per function).
+        fn: a pure module-level function; its output a pytree of arrays in dicts, lists
+            and tuples (what an exported program can carry).
+        args: its positional arguments (pytrees mixing arrays and static values).
+        mesh: the device mesh the program runs on (its inputs replicated over it), or
+            ``None`` for one device: arrays spread over several devices (draws of
+            ``parallel`` chains, say) are then gathered onto the first one.
+        compiler_options: XLA options, as ``(name, value)`` pairs.
+        **static: keyword arguments of ``fn`` that are static (hashable, with a
+            reproducible ``repr``).
+    """
+    dynamic, rest = eqx.partition(args, eqx.is_array)
+    leaves, tree = jax.tree_util.tree_flatten(dynamic)
+    if mesh is None:
+        leaves = [_on_one_device(leaf) for leaf in leaves]
+    settings = tuple(sorted(static.items()))
+    key = program_key(name, rest, leaves, settings, 1 if mesh is None else mesh.size)
+
+    def inputs(arrays: Sequence[Any]) -> Any:
+        return eqx.combine(jax.tree_util.tree_unflatten(tree, list(arrays)), rest)
+
+    def flat(*arrays: jax.Array) -> Any:
+        return fn(*inputs(arrays), **static)
+
+    out = run_exported(key, flat, leaves, mesh, compiler_options)
+    if out is not None:
+        return out
+    return jitted(fn, compiler_options)(*inputs(leaves), **static)
 
 
 def forget_loaded() -> None:

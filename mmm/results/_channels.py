@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -36,6 +36,7 @@ from jaxtyping import Array, Bool, Float
 from mmm.config import Role, column_name
 from mmm.features import Design
 from mmm.modeling import FittedMMM, ModelSpec, components, media_groups, unit_responses
+from mmm.modeling._programs import run_cached
 from mmm.results._components import draw_chunks
 from mmm.results._windows import Window
 
@@ -107,11 +108,15 @@ def _one_draw(
     return out[0] * scale, out[1] * scale, out[2] * scale, out[3] * scale
 
 
-@eqx.filter_jit
-def _chunk(
+def _chunk_program(
     spec: ModelSpec, design: Design, params: dict[str, Array], masks: Bool[Array, "w t"]
 ) -> tuple[Array, Array, Array, Array]:
     return jax.vmap(lambda p: _one_draw(spec, design, p, masks))(params)
+
+
+def _chunk(*args: Any) -> Any:
+    """:func:`_chunk_program` compiled, kept in the traced-program cache across processes."""
+    return run_cached("channels_chunk", _chunk_program, args)
 
 
 def window_spend(fitted: FittedMMM, window: Window) -> Float[np.ndarray, " channel"]:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,6 +26,7 @@ from jaxtyping import Array, Float
 
 from mmm.features import Design
 from mmm.modeling import FittedMMM, ModelSpec, components
+from mmm.modeling._programs import run_cached
 
 __all__ = [
     "ComponentIndex",
@@ -77,11 +78,15 @@ def _one_draw(
     return jnp.concatenate(columns, axis=1) * design.scalings.kpi.scale
 
 
-@eqx.filter_jit
-def _chunk(
+def _chunk_program(
     spec: ModelSpec, design: Design, params: dict[str, Array]
 ) -> Float[Array, "draw time component"]:
     return jax.vmap(lambda p: _one_draw(spec, design, p))(params)
+
+
+def _chunk(*args: Any) -> Any:
+    """:func:`_chunk_program` compiled, kept in the traced-program cache across processes."""
+    return run_cached("components_chunk", _chunk_program, args)
 
 
 def draw_chunks(

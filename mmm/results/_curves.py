@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Any
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -25,6 +25,7 @@ from jaxtyping import Array, Float
 
 from mmm.features import Design
 from mmm.modeling import FittedMMM, ModelSpec, components, media_groups, unit_responses
+from mmm.modeling._programs import run_cached
 from mmm.results._channels import carryover_periods, window_spend
 from mmm.results._components import draw_chunks
 from mmm.results._summary import check_level, summarize_draws
@@ -62,8 +63,7 @@ def _one_draw(
     return jax.vmap(at)(multipliers) * design.scalings.kpi.scale
 
 
-@eqx.filter_jit
-def _chunk(
+def _chunk_program(
     spec: ModelSpec,
     design: Design,
     params: dict[str, Array],
@@ -71,6 +71,11 @@ def _chunk(
     multipliers: Float[Array, "point channel"],
 ) -> Float[Array, "draw point channel"]:
     return jax.vmap(lambda p: _one_draw(spec, design, p, mask, multipliers))(params)
+
+
+def _chunk(*args: Any) -> Any:
+    """:func:`_chunk_program` compiled, kept in the traced-program cache across processes."""
+    return run_cached("curves_chunk", _chunk_program, args)
 
 
 def _multipliers(

@@ -8,6 +8,7 @@ import numpy as np
 import numpyro
 import pytest
 
+from mmm.datasets import simulate
 from mmm.features import MediaSpec, ScalingSpec, WeibullCDFAdstock
 from mmm.modeling import (
     CoefficientEffect,
@@ -17,7 +18,9 @@ from mmm.modeling import (
     design_for,
     media_groups,
     mmm_model,
+    model_sites,
 )
+from mmm.modeling import _model as model_module
 
 
 def draw(spec, design, seed=0):
@@ -216,3 +219,33 @@ def test_organic_fit_and_idata(organic_ds) -> None:
     assert post["organic.share"].dims == ("chain", "draw", "organic")
     assert list(post["organic.share"].coords["organic"].values) == ["newsletter"]
     assert post["organic.coef"].shape == (1, 1, 1)
+
+
+def _no_trace(*args: object, **kwargs: object) -> None:
+    raise ValueError("traced where the kept sites should have been used")
+
+
+def test_model_sites_are_traced_once_per_structure(small_ds, monkeypatch) -> None:
+    monkeypatch.setattr(model_module, "_SITES", {})  # none kept by earlier tests
+    spec = ModelSpec.default(small_ds)
+    design = design_for(spec, small_ds)
+    sites = model_sites(spec, design)
+    trace = numpyro.handlers.trace(numpyro.handlers.seed(mmm_model, 0)).get_trace(
+        spec, design, design.kpi
+    )
+    expected = {
+        name: (site["type"], tuple(jnp.shape(site["value"])))
+        for name, site in trace.items()
+        if site["type"] in ("sample", "deterministic")
+    }
+    assert {name: (s.kind, s.shape) for name, s in sites.items()} == expected
+    assert sites["kpi"].observed
+    sites.pop("kpi")  # the caller's copy: the kept one is not changed
+    monkeypatch.setattr(jax, "make_jaxpr", _no_trace)
+    doubled = dataclasses.replace(design, kpi=design.kpi * 2.0)  # new values, same shapes
+    again = model_sites(spec, doubled)
+    assert again.keys() == expected.keys()
+    other, _ = simulate(n_weeks=104, n_channels=2, seed=3, n_controls=1, n_events=1)
+    other_spec = ModelSpec.default(other)
+    with pytest.raises(ValueError, match="kept sites"):  # other shapes: traced anew
+        model_sites(other_spec, design_for(other_spec, other))

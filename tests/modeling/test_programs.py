@@ -98,6 +98,36 @@ def test_exported_and_traced_programs_give_the_same_chains(
     np.testing.assert_array_equal(stats.diverging, stats_traced.diverging)
 
 
+def test_constrained_draws_of_parallel_chains_load_from_disk(
+    problem, fresh: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, design = problem
+    z, _ = run_chains(spec, design, jax.random.PRNGKey(4), 2, SHORT, "parallel")
+    flat = jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), z)  # on the mesh
+    assert len(next(iter(flat.values())).sharding.device_set) == 2
+    exported = mcmc.constrained_draws(spec, design, flat)
+    assert len(_files(fresh)) == 2  # the chains' program and this one
+    monkeypatch.setattr(programs, "program_dir", lambda: None)  # cache off: plain tracing
+    traced = mcmc.constrained_draws(spec, design, flat)
+    assert exported.keys() == traced.keys()
+    assert {"kpi/sigma", "media/coef"} <= set(traced)  # latent and deterministic sites
+    for name in traced:
+        np.testing.assert_allclose(exported[name], traced[name], rtol=1e-6, err_msg=name)
+    # As in a new process: loaded, neither traced nor exported again.
+    monkeypatch.undo()
+    monkeypatch.setattr(programs, "program_dir", lambda: fresh)
+    programs._LOADED.clear()
+    monkeypatch.setattr(mcmc, "_constrained_draws", _fail)
+    monkeypatch.setattr(export, "export", _fail)
+    loaded = mcmc.constrained_draws(spec, design, flat)
+    # the same program for draws on one device (vectorized chains: same key, same shapes)
+    one = mcmc.constrained_draws(spec, design, jax.device_put(flat, jax.devices()[0]))
+    for name in traced:
+        np.testing.assert_array_equal(loaded[name], exported[name], err_msg=name)
+        np.testing.assert_array_equal(one[name], exported[name], err_msg=name)
+    assert len(_files(fresh)) == 2
+
+
 def test_an_unreadable_file_is_exported_again(problem, fresh: pathlib.Path) -> None:
     spec, design = problem
     key = jax.random.PRNGKey(1)
