@@ -96,6 +96,14 @@ class ChainSettings(NamedTuple):
     progress: bool
     compiler_options: CompilerOptions = ()
     """XLA options of the chain program (:func:`mmm.modeling._compile.compiler_options`)."""
+    warmup_tree_depth: int | None = None
+    """NUTS maximum tree depth during warm-up (``None``: ``max_tree_depth``; never above it)."""
+
+    def tree_depths(self) -> int | tuple[int, int]:
+        """NumPyro's ``max_tree_depth``: one depth, or ``(warm-up, sampling)``."""
+        if self.warmup_tree_depth is None or self.warmup_tree_depth >= self.max_tree_depth:
+            return self.max_tree_depth
+        return (self.warmup_tree_depth, self.max_tree_depth)
 
 
 class Start(NamedTuple):
@@ -247,7 +255,7 @@ def _one_chain(
         target_accept_prob=settings.target_accept,
         num_steps=settings.num_steps,
         trajectory_length=None if settings.algo == "HMC" else 2 * math.pi,
-        max_tree_depth=settings.max_tree_depth,
+        max_tree_depth=settings.tree_depths(),
         rng_key=key,
     )
 

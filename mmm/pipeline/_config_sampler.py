@@ -29,6 +29,7 @@ _COUNTS = {
     "tune": 0,
     "seed": 0,
     "max_tree_depth": 1,
+    "warmup_tree_depth": 1,
     "hmc_steps": 1,
     "svi_steps": 1,
     "num_particles": 1,
@@ -48,6 +49,8 @@ class SamplerConfig:
         target_accept: NUTS/HMC target acceptance probability, in ``(0, 1)``.
         dense_mass: adapt a dense mass matrix (NUTS/HMC).
         max_tree_depth: NUTS maximum tree depth (>= 1).
+        warmup_tree_depth: NUTS maximum tree depth during warm-up (>= 1; capped at
+            ``max_tree_depth``).
         hmc_steps: leapfrog steps per HMC iteration (>= 1).
         chain_method: ``"auto"``, ``"parallel"``, ``"vectorized"`` or ``"sequential"``.
         svi_steps: optimizer steps of SVI, MAP and Laplace (>= 1).
@@ -70,6 +73,7 @@ class SamplerConfig:
     target_accept: float = 0.98
     dense_mass: bool = True
     max_tree_depth: int = 10
+    warmup_tree_depth: int = 7
     hmc_steps: int = 32
     chain_method: str = "auto"
     svi_steps: int = 5000

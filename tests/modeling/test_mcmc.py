@@ -11,6 +11,8 @@ from numpyro.infer.util import initialize_model
 
 from mmm.datasets import simulate
 from mmm.modeling import ModelSpec, design_for, fit
+from mmm.modeling import _mcmc as mcmc
+from mmm.modeling import _programs as programs
 from mmm.modeling._mcmc import (
     INIT_JITTER,
     ChainSettings,
@@ -118,3 +120,40 @@ def test_hmc_runs_a_fixed_number_of_steps(problem) -> None:
     _, stats = run_chains(spec, design, jax.random.PRNGKey(0), 2, hmc, "parallel")
     np.testing.assert_array_equal(np.asarray(stats.num_steps), 7)
     assert jnp.all(jnp.isfinite(stats.energy))
+
+
+def test_warmup_tree_depth_is_capped_at_the_sampling_depth() -> None:
+    assert SHORT.tree_depths() == 6  # no warm-up depth: one depth throughout
+    assert SHORT._replace(warmup_tree_depth=4).tree_depths() == (4, 6)
+    assert SHORT._replace(warmup_tree_depth=6).tree_depths() == 6
+    assert SHORT._replace(warmup_tree_depth=9).tree_depths() == 6
+
+
+def test_warmup_tree_depth_reaches_the_kernel_and_sampling_keeps_its_depth(
+    problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+
+    def spy(**kwargs: object):
+        init_kernel, sample_kernel = real_hmc(**kwargs)
+
+        def init(*args: object, **init_kwargs: object):
+            seen.append(init_kwargs["max_tree_depth"])
+            return init_kernel(*args, **init_kwargs)
+
+        return init, sample_kernel
+
+    real_hmc = mcmc.hmc
+    monkeypatch.setattr(mcmc, "hmc", spy)
+    monkeypatch.setattr(programs, "program_dir", lambda: None)  # traced here, not loaded
+    spec, design = problem
+    settings = SHORT._replace(warmup=23, draws=30, warmup_tree_depth=1)
+    _, stats = run_chains(spec, design, jax.random.PRNGKey(3), 1, settings, "vectorized")
+    assert seen == [(1, 6)]
+    # Draws are not held to the warm-up's one leapfrog step per iteration.
+    assert int(np.max(np.asarray(stats.num_steps))) > 1
+
+
+def test_fit_rejects_a_warmup_tree_depth_below_one(small_ds) -> None:
+    with pytest.raises(ValueError, match="warmup_tree_depth"):
+        fit(ModelSpec.default(small_ds), small_ds, warmup_tree_depth=0, progress_bar=False)
