@@ -338,8 +338,9 @@ def fit(
             1023 leapfrog steps: about 80% of all gradient evaluations of a default fit
             on ``plr_medium_business``. At 7 (127 steps) warm-up costs about a third as
             much, and sampling (which keeps ``max_tree_depth``) as much as before: a fit
-            of ``plr_small_business`` / ``plr_medium_business`` samples in about 0.55x the
-            time with a similar minimum ESS (``docs/benchmarks.md``).
+            of ``plr_small_business`` / ``plr_medium_business`` samples in about half the
+            time, its minimum ESS mostly within 16% (``docs/benchmarks.md``). If the
+            tree-depth or ESS diagnostics complain, raise it.
         hmc_steps: leapfrog steps per HMC iteration.
         chain_method: ``"auto"`` (``parallel`` with one device per chain, else
             ``vectorized``), or ``"parallel"``, ``"vectorized"``, ``"sequential"``.
