@@ -6,10 +6,11 @@ for none; ``--seed``; ``--chains``, ``--draws``, ``--tune``).
 For each bundled dataset and each ``warmup_tree_depth``, fits ``ModelSpec.default`` twice
 in one process with ``mmm.fit``'s defaults otherwise (4 chains in parallel, 1000 + 1000)
 and reports the second fit (its program compiled already): sampling seconds, the minimum
-bulk ESS over every free scalar, ESS per second, the maximum split R-hat, divergences and
-the mean leapfrog steps per draw. Draws always use ``max_tree_depth`` (10); only warm-up
-is capped, so a cap that costs efficiency shows as a lower minimum ESS, not as shorter
-sampling trees.
+ESS over every free scalar (NumPyro's ``effective_sample_size``, not the rank-normalized
+bulk ESS of :func:`mmm.diagnostics.summarize`), ESS per second, the maximum split R-hat,
+divergences and the mean leapfrog steps per draw. Draws always use ``max_tree_depth``
+(10); only warm-up is capped, so a cap that costs efficiency shows as a lower minimum ESS,
+not as shorter sampling trees.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ import datetime as dt
 import math
 import sys
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import equinox as eqx
 import jax
@@ -354,9 +354,8 @@ def _program(
     options = settings.compiler_options
     if settings.progress:
         return jitted(run, options)(*args, settings=settings, **static)
-    out: tuple[dict[str, jax.Array], ChainStats]
     out = run_cached(name, run, args, mesh, options, settings=settings, **static)
-    return out
+    return cast(tuple[dict[str, jax.Array], ChainStats], out)
 
 
 def run_chains(
