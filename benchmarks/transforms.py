@@ -11,8 +11,15 @@ shared by the draws, the parameters differ per draw and channel), in float32, ag
 
 * a straightforward numpy reference: a loop over the lags, vectorized over draws and
   channels, then the Hill formula on the whole array (float32 too);
-* a Python loop over draws and channels with ``np.convolve`` per series, timed on the first
-  draws only and extrapolated to all draws (labelled so).
+* the numpy loop reference: a Python loop over draws and channels, ``np.convolve`` and the
+  Hill formula one series at a time (float32), timed in full over every draw and channel
+  (the median of ``--loop-repeats`` calls, 3 by default).
+
+It also times the floor that the saturation alone puts under any exact float32 version:
+``sigmoid(s * (log y - log k))`` on a flat array of the same number of elements, whose
+length is a multiple of the vector width (XLA:CPU runs the remainder of a row whose length
+is not, 156 for example, in slower code), and prints the largest ratio over the vectorized
+numpy reference that a transform costing only that could reach.
 
 Figures: median wall time of N calls after a warm-up (``block_until_ready``), elements
 (draws x channels x time) per second, the ratio to numpy, and the bytes the call must touch
@@ -40,7 +47,6 @@ from mmm.features import adstock, saturation
 SIZES = ((4000, 156, 10), (1000, 520, 30))  # (draws, time, channels)
 L_MAX = 8
 L_MAX_LONG = 52  # a year of weekly carry-over
-PY_LOOP_DRAWS = 20  # draws timed in the Python loop before extrapolating
 
 
 def _median_time(fn: Callable[[], Any], repeats: int) -> float:
@@ -114,18 +120,27 @@ def _numpy_transform(x: np.ndarray, p: dict[str, np.ndarray], l_max: int) -> np.
     return ys / (ys + p["k"][..., None] ** p["s"][..., None])
 
 
-def _python_loop(x: np.ndarray, p: dict[str, np.ndarray], l_max: int, draws: int) -> np.ndarray:
+def _numpy_loop(x: np.ndarray, p: dict[str, np.ndarray], l_max: int) -> np.ndarray:
     """Python loop over draws and channels, one series at a time with np.convolve."""
     channels, n = x.shape
+    draws = p["alpha"].shape[0]
     out = np.empty((draws, channels, n), dtype=np.float32)
-    lags = np.arange(l_max)
+    lags = np.arange(l_max, dtype=np.float32)
     for d in range(draws):
         for c in range(channels):
             w = p["alpha"][d, c] ** lags
             y = np.convolve(x[c], w / w.sum())[:n]
             s, k = p["s"][d, c], p["k"][d, c]
-            out[d, c] = y**s / (y**s + k**s)
+            ys = y**s
+            out[d, c] = ys / (ys + k**s)
     return out
+
+
+def _hill_floor(elements: int, repeats: int) -> float:
+    """Seconds of the Hill's transcendentals alone on ``elements`` floats (flat, aligned)."""
+    v = jnp.asarray(np.random.default_rng(2).uniform(0.01, 1.0, elements).astype(np.float32))
+    fn = jax.jit(lambda v: jax.nn.sigmoid(1.3 * (jnp.log(v) - jnp.log(0.5))))
+    return _median_time(lambda: fn(v), repeats)
 
 
 def _row(label: str, seconds: float, elements: int, extra: str = "") -> None:
@@ -133,7 +148,9 @@ def _row(label: str, seconds: float, elements: int, extra: str = "") -> None:
     print(f"  {label:<44} {seconds * 1e3:10.2f} ms  {rate:10.1f} M el/s {extra}")
 
 
-def _case(draws: int, n_time: int, channels: int, repeats: int, bandwidth: float) -> None:
+def _case(
+    draws: int, n_time: int, channels: int, repeats: int, loop_repeats: int, bandwidth: float
+) -> None:
     elements = draws * channels * n_time
     x = _spend(n_time, channels)
     p = _params(draws, channels)
@@ -157,12 +174,19 @@ def _case(draws: int, n_time: int, channels: int, repeats: int, bandwidth: float
         _row("numpy, loop over lags (vectorized)", t_np, elements, f"  jax is {t_np / t_jax:.1f}x")
         print(f"  {'max |jax - numpy|':<44} {err:10.2e}")
         if l_max == L_MAX:
-            sub = min(PY_LOOP_DRAWS, draws)
-            start = time.perf_counter()
-            _python_loop(x, p, l_max, sub)
-            t_loop = (time.perf_counter() - start) * draws / sub
-            label = f"python loop, {sub} draws, EXTRAPOLATED x{draws // sub}"
-            _row(label, t_loop, elements, f"  jax is {t_loop / t_jax:.0f}x")
+            loop = _numpy_loop(x, p, l_max)
+            err_loop = float(np.max(np.abs(np.asarray(fn(*args)) - loop)))
+            t_loop = _median_time(lambda: _numpy_loop(x, p, L_MAX), loop_repeats)
+            label = f"numpy loop over {draws * channels:,} series"
+            _row(label, t_loop, elements, f"  jax is {t_loop / t_jax:.1f}x")
+            print(f"  {'max |jax - numpy loop|':<44} {err_loop:10.2e}")
+            t_floor = _hill_floor(elements, repeats)
+            _row(
+                "floor: hill's log + exp alone, flat array",
+                t_floor,
+                elements,
+                f"  numpy vectorized / floor = {t_np / t_floor:.1f}x at most",
+            )
         else:
             other = "shift" if method == "fft" else "fft"
             fn_other = _jax_transform(l_max, other)
@@ -170,9 +194,9 @@ def _case(draws: int, n_time: int, channels: int, repeats: int, bandwidth: float
             _row(f"jax, method={other!r} forced", t_other, elements)
 
 
-def throughput(repeats: int, bandwidth: float) -> None:
+def throughput(repeats: int, loop_repeats: int, bandwidth: float) -> None:
     for draws, n_time, channels in SIZES:
-        _case(draws, n_time, channels, repeats, bandwidth)
+        _case(draws, n_time, channels, repeats, loop_repeats, bandwidth)
 
 
 def _interleaved(fns: list[Callable[[], Any]], repeats: int) -> list[float]:
@@ -227,6 +251,9 @@ def crossover(repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument(
+        "--loop-repeats", type=int, default=3, help="timed calls of the numpy loop reference"
+    )
     parser.add_argument("--crossover", action="store_true", help="also time shift vs fft")
     args = parser.parse_args()
     print(f"jax {jax.__version__}, devices {jax.devices()}, numpy {np.__version__}")
@@ -236,7 +263,7 @@ def main() -> None:
         f"copy bandwidth (read + write, 256 MB): numpy {bw_np / 1e9:.1f} GB/s, "
         f"jax on {jax.devices()[0].platform} {bw_jax / 1e9:.1f} GB/s (the reference below)"
     )
-    throughput(args.repeats, bw_jax)
+    throughput(args.repeats, args.loop_repeats, bw_jax)
     if args.crossover:
         crossover(max(15, 3 * args.repeats))
 

@@ -229,7 +229,9 @@ def _run_mcmc(
     )
     start = _start(model_sites(spec, design), o["init"], design.kpi.dtype)
     z, chain_stats = run_chains(spec, design, key, o["chains"], settings, o["chain_method"], start)
-    flat = jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), z)
+    # (chain, draw, ...) -> (chain * draw, ...) on the host: an eager reshape of draws
+    # sharded over the chains' devices compiles a program per site.
+    flat = {k: np.asarray(v).reshape(-1, *v.shape[2:]) for k, v in z.items()}
     constrained = constrained_draws(spec, design, flat)
     samples = {
         k: np.asarray(v).reshape(o["chains"], o["draws"], *v.shape[1:])

@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import math
 import sys
+from collections.abc import Mapping
 from functools import partial
 from typing import Any, NamedTuple, cast
 
@@ -117,9 +118,9 @@ class Start(NamedTuple):
         jitter: half-width of the uniform jitter added per unconstrained coordinate.
     """
 
-    values: dict[str, jax.Array]
-    given: dict[str, jax.Array]
-    jitter: jax.Array
+    values: Mapping[str, jax.Array | np.ndarray]
+    given: Mapping[str, jax.Array | np.ndarray]
+    jitter: jax.Array | np.ndarray
 
 
 def cold_start(shapes: dict[str, tuple[int, ...]], dtype: Any) -> Start:
@@ -139,12 +140,15 @@ def warm_start(shapes: dict[str, tuple[int, ...]], init: dict[str, jax.Array], d
         The :class:`Start`: jitter :data:`WARM_JITTER` if ``init`` is not empty, else
         :data:`INIT_JITTER`.
     """
+    # Host (numpy) arrays: each eager jnp op here would compile a program of its own on a
+    # cold start; the chain program takes these as its inputs either way.
+    dtype = np.dtype(dtype)
     values = {
-        name: jnp.asarray(init[name], dtype) if name in init else jnp.ones(shape, dtype)
+        name: np.asarray(init[name], dtype) if name in init else np.ones(shape, dtype)
         for name, shape in shapes.items()
     }
-    given = {name: jnp.asarray(name in init) for name in shapes}
-    jitter = jnp.asarray(WARM_JITTER if init else INIT_JITTER, dtype)
+    given = {name: np.asarray(name in init) for name in shapes}
+    jitter = np.asarray(WARM_JITTER if init else INIT_JITTER, dtype)
     return Start(values=values, given=given, jitter=jitter)
 
 
@@ -288,9 +292,23 @@ def _one_chain(
     return z, stats
 
 
+def _chain_keys(key: jax.Array, chains: jax.Array, total: int) -> jax.Array:
+    """Chain ``c``'s key, ``jax.random.split(key, total)[c]``, for each ``c`` in ``chains``.
+
+    Split inside the chain program: an eager split compiles a program of its own.
+    """
+    return jax.random.split(key, total)[chains]
+
+
 def _vectorized(
-    problem: Problem, settings: ChainSettings, start: Start, keys: jax.Array, chains: jax.Array
+    problem: Problem,
+    settings: ChainSettings,
+    start: Start,
+    key: jax.Array,
+    chains: jax.Array,
+    total: int,
 ) -> Any:
+    keys = _chain_keys(key, chains, total)
     one = partial(_one_chain, problem, settings, start)
     if chains.shape[0] == 1:  # no vmap: batching NUTS's conds into selects doubles the program
         return jax.tree_util.tree_map(lambda v: v[None], one(keys[0], chains[0]))
@@ -298,35 +316,42 @@ def _vectorized(
 
 
 def _run_vectorized(
-    problem: Problem, start: Start, keys: jax.Array, chains: jax.Array, *, settings: ChainSettings
+    problem: Problem,
+    start: Start,
+    key: jax.Array,
+    chains: jax.Array,
+    *,
+    settings: ChainSettings,
+    total: int,
 ) -> Any:
-    return _vectorized(problem, settings, start, keys, chains)
+    return _vectorized(problem, settings, start, key, chains, total)
 
 
 def _run_parallel(
     problem: Problem,
     start: Start,
-    keys: jax.Array,
+    key: jax.Array,
     chains: jax.Array,
     *,
     settings: ChainSettings,
     devices: int,
+    total: int,
 ) -> Any:
     dynamic, static = eqx.partition(problem, eqx.is_array)
     mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
 
-    def local(dynamic: Any, start: Start, keys: jax.Array, chains: jax.Array) -> Any:
-        return _vectorized(eqx.combine(dynamic, static), settings, start, keys, chains)
+    def local(dynamic: Any, start: Start, key: jax.Array, chains: jax.Array) -> Any:
+        return _vectorized(eqx.combine(dynamic, static), settings, start, key, chains, total)
 
     by_chain = PartitionSpec("chain")
     sharded = jax.shard_map(
         local,
         mesh=mesh,
-        in_specs=(PartitionSpec(), PartitionSpec(), by_chain, by_chain),
+        in_specs=(PartitionSpec(), PartitionSpec(), PartitionSpec(), by_chain),
         out_specs=by_chain,
         check_vma=False,  # NumPyro's tree building mixes per-chain and shared values in cond
     )
-    return sharded(dynamic, start, keys, chains)
+    return sharded(dynamic, start, key, chains)
 
 
 def _parallel_devices(chains: int) -> int:
@@ -343,7 +368,7 @@ def _program(
     mesh: Mesh | None = None,
     **static: Any,
 ) -> tuple[dict[str, jax.Array], ChainStats]:
-    """Compiled ``run(*args, settings=settings, **static)``; args: problem, start, keys, chains.
+    """Compiled ``run(*args, settings=settings, **static)``; args: problem, start, key, chains.
 
     Without a progress bar (its host callbacks cannot be exported) the traced program is
     kept on disk (:mod:`mmm.modeling._programs`), so a new process skips tracing the model;
@@ -388,8 +413,7 @@ def run_chains(
         sites = model_sites(spec, design)
         shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
         start = cold_start(shapes, design.kpi.dtype)
-    keys = jax.random.split(key, chains)
-    index = jnp.arange(chains)
+    index = np.arange(chains, dtype=np.int32)
     bar = None
     if settings.progress:
         from tqdm.auto import tqdm  # type: ignore[import-untyped]
@@ -406,18 +430,20 @@ def run_chains(
             out = _program(
                 _run_parallel,
                 "run_parallel",
-                (problem, start, keys, index),
+                (problem, start, key, index),
                 settings,
                 mesh,
                 devices=devices,
+                total=chains,
             )
         elif chain_method == "sequential":
             runs = [
                 _program(
                     _run_vectorized,
                     "run_vectorized",
-                    (problem, start, keys[c : c + 1], index[c : c + 1]),
+                    (problem, start, key, index[c : c + 1]),
                     settings,
+                    total=chains,
                 )
                 for c in range(chains)
             ]
@@ -426,8 +452,9 @@ def run_chains(
             out = _program(
                 _run_vectorized,
                 "run_vectorized",
-                (problem, start, keys, index),
+                (problem, start, key, index),
                 settings,
+                total=chains,
             )
         out = jax.block_until_ready(out)
     finally:
@@ -498,7 +525,7 @@ def latent_supports(spec: ModelSpec, design: Design) -> dict[str, Any]:
 
 
 def constrained_draws(
-    spec: ModelSpec, design: Design, z: dict[str, jax.Array]
+    spec: ModelSpec, design: Design, z: Mapping[str, jax.Array | np.ndarray]
 ) -> dict[str, jax.Array]:
     """Latent and deterministic sites of unconstrained draws ``z`` (each ``(draw, ...)``).
 
@@ -509,7 +536,7 @@ def constrained_draws(
 
 
 def _constrained_draws(
-    spec: ModelSpec, design: Design, z: dict[str, jax.Array]
+    spec: ModelSpec, design: Design, z: Mapping[str, jax.Array | np.ndarray]
 ) -> dict[str, jax.Array]:
     args = (spec, design, design.kpi)
     return jax.vmap(lambda zi: constrain_fn(mmm_model, args, {}, zi, return_deterministic=True))(z)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -20,7 +21,7 @@ from mmm.modeling._mcmc import (
     run_chains,
     starting_point,
 )
-from mmm.modeling._model import mmm_model
+from mmm.modeling._model import mmm_model, model_sites
 
 METHODS = ("parallel", "vectorized", "sequential")
 SHORT = ChainSettings(
@@ -76,6 +77,37 @@ def test_chain_methods_give_the_same_chains(problem) -> None:
         np.testing.assert_array_equal(stats.num_steps, stats_ref.num_steps)
     first = next(iter(z_ref))
     assert not np.allclose(z_ref[first][0], z_ref[first][1])  # chains differ
+
+
+def test_chain_c_uses_the_c_th_split_of_the_key(problem) -> None:
+    """The documented key of chain ``c``: ``jax.random.split(key, chains)[c]``."""
+    spec, design = problem
+    key = jax.random.PRNGKey(7)
+    short = SHORT._replace(warmup=0, draws=3)
+    z, stats = run_chains(spec, design, key, 3, short, "vectorized")
+    sites = model_sites(spec, design)
+    shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
+    start = mcmc.cold_start(shapes, design.kpi.dtype)
+    one = eqx.filter_jit(mcmc._one_chain)
+    problem_ = (spec, mcmc.unlabelled(design))
+    for c in (0, 2):
+        z_c, stats_c = one(problem_, short, start, jax.random.split(key, 3)[c], jnp.asarray(c))
+        np.testing.assert_array_equal(stats.num_steps[c], stats_c.num_steps)
+        for name in z:
+            np.testing.assert_allclose(z[name][c], z_c[name], rtol=1e-3, atol=1e-4, err_msg=name)
+
+
+def test_run_chains_compiles_the_chain_program_alone(problem, compile_counter) -> None:
+    """No eager op around the chain program: on a cold start each would compile its own."""
+    spec, design = problem
+    key = jax.random.PRNGKey(8)
+    short = SHORT._replace(warmup=0, draws=2)
+    for method in ("vectorized", "parallel"):
+        jax.clear_caches()
+        programs.forget_loaded()
+        with compile_counter() as compiled:
+            run_chains(spec, design, key, 2, short, method)
+        assert compiled["n"] == 1, method
 
 
 def test_chains_start_within_the_jitter_of_the_prior_means(problem) -> None:
