@@ -16,10 +16,11 @@ shared by the draws, the parameters differ per draw and channel), in float32, ag
   (the median of ``--loop-repeats`` calls, 3 by default).
 
 It also times the floor that the saturation alone puts under any exact float32 version:
-``sigmoid(s * (log y - log k))`` on a flat array of the same number of elements, whose
-length is a multiple of the vector width (XLA:CPU runs the remainder of a row whose length
-is not, 156 for example, in slower code), and prints the largest ratio over the vectorized
-numpy reference that a transform costing only that could reach.
+``sigmoid(s * (log y - log k))`` on a flat array of the same number of elements (one row,
+so no per-row remainder: XLA:CPU runs the remainder of a row whose length is not a multiple
+of the vector width, 156 for example, in slower code), written to a fresh output, and
+prints the largest ratio over the vectorized numpy reference that a transform costing only
+that could reach.
 
 Figures: median wall time of N calls after a warm-up (``block_until_ready``), elements
 (draws x channels x time) per second, the ratio to numpy, and the bytes the call must touch
@@ -162,7 +163,8 @@ def _case(
         fn = _jax_transform(l_max)
         t_jax = _median_time(lambda fn=fn: fn(*args), repeats)
         t_np = _median_time(lambda l_max=l_max: _numpy_transform(x, p, l_max), repeats)
-        err = float(np.max(np.abs(np.asarray(fn(*args)) - _numpy_transform(x, p, l_max))))
+        out = np.asarray(fn(*args))
+        err = float(np.max(np.abs(out - _numpy_transform(x, p, l_max))))
         print(f" geometric(l_max={l_max}, auto -> {method!r}) + hill:")
         achieved = touched / t_jax
         _row(
@@ -174,8 +176,7 @@ def _case(
         _row("numpy, loop over lags (vectorized)", t_np, elements, f"  jax is {t_np / t_jax:.1f}x")
         print(f"  {'max |jax - numpy|':<44} {err:10.2e}")
         if l_max == L_MAX:
-            loop = _numpy_loop(x, p, l_max)
-            err_loop = float(np.max(np.abs(np.asarray(fn(*args)) - loop)))
+            err_loop = float(np.max(np.abs(out - _numpy_loop(x, p, l_max))))
             t_loop = _median_time(lambda: _numpy_loop(x, p, L_MAX), loop_repeats)
             label = f"numpy loop over {draws * channels:,} series"
             _row(label, t_loop, elements, f"  jax is {t_loop / t_jax:.1f}x")
