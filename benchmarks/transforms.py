@@ -249,11 +249,18 @@ def crossover(repeats: int) -> None:
             print(f"  L={n_lags:3d}: {row}", flush=True)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a number of calls: pass 1 or more")
+    return value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--repeats", type=_positive, default=15)
     parser.add_argument(
-        "--loop-repeats", type=int, default=3, help="timed calls of the numpy loop reference"
+        "--loop-repeats", type=_positive, default=3, help="timed calls of the numpy loop reference"
     )
     parser.add_argument("--crossover", action="store_true", help="also time shift vs fft")
     args = parser.parse_args()
