@@ -68,6 +68,12 @@ def _mapper_from_args(args: argparse.Namespace) -> ColumnMapper:
         overrides["decimal_separator"] = args.decimal_separator
     if args.strip_currency:
         overrides["strip_currency"] = True
+    if args.geo_column:
+        overrides["geo_column"] = args.geo_column
+    if args.geo:
+        overrides["geo"] = args.geo
+    if args.aggregate_geos:
+        overrides["aggregate_geos"] = True
     if not overrides:
         return base
     fields = {f: getattr(base, f) for f in base.__dataclass_fields__}
@@ -237,6 +243,15 @@ def _add_source_arguments(command: argparse.ArgumentParser, what: str) -> None:
     command.add_argument("--decimal-separator", choices=[".", ","])
     command.add_argument(
         "--strip-currency", action="store_true", help="remove currency symbols from numbers"
+    )
+    command.add_argument(
+        "--geo-column", help="raw column naming each row's geo, in a file with one row per geo"
+    )
+    command.add_argument("--geo", help="with --geo-column: keep this geo's rows")
+    command.add_argument(
+        "--aggregate-geos",
+        action="store_true",
+        help="with --geo-column: sum the geos per date (controls averaged, events max)",
     )
 
 

@@ -62,6 +62,24 @@ def test_validate_csv_with_yaml_mapping(
     assert captured.err == ""
 
 
+def test_validate_geo_panel_aggregated_or_one_geo(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    north, south = raw_frame(seed=1), raw_frame(seed=2)
+    frame = pl.concat(
+        [north.with_columns(Region=pl.lit("north")), south.with_columns(Region=pl.lit("south"))]
+    )
+    args = ["validate", *write(tmp_path, frame)]
+    assert main(args) == 1
+    assert "geo_column='Region'" in capsys.readouterr().err
+    assert main([*args, "--geo-column", "Region", "--aggregate-geos"]) == 0
+    out = capsys.readouterr().out
+    assert "Geo ('Region'): aggregated 2 geos ('north', 'south') into 110 periods" in out
+    assert "PASSED" in out
+    assert main([*args, "--geo-column", "Region", "--geo", "south"]) == 0
+    assert "kept geo 'south' of 2 (110 of 220 rows)" in capsys.readouterr().out
+
+
 def test_validate_short_csv_passes_with_warnings(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -48,6 +48,7 @@ class ContractRule(enum.Enum):
     AMBIGUOUS_DATE_FORMAT = "ambiguous_date_format"
     NUMERIC_PARSE = "numeric_parse"
     INVALID_MAPPING = "invalid_mapping"
+    UNBALANCED_GEOS = "unbalanced_geos"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from mmm.data._arrays import ModelArrays
 from mmm.data._dataset import MMMDataSet
 from mmm.data._dates import next_period
+from mmm.data._geo import AGGREGATION, GeoReduction
 from mmm.data._mapper import ColumnMapper
 from mmm.data._parsing import DATE_FORMATS, MISSING_MARKERS
 from mmm.data._report import (
@@ -25,6 +26,8 @@ __all__ = [
     "Coercion",
     "Normalization",
     "Fill",
+    "GeoReduction",
+    "AGGREGATION",
     "DATE_FORMATS",
     "MISSING_MARKERS",
 ]

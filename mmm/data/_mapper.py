@@ -29,6 +29,7 @@ from mmm.config import (
 )
 from mmm.data._dataset import MMMDataSet
 from mmm.data._frames import FrameLike, to_polars
+from mmm.data._geo import GeoReduction, aggregate_geos, panel_hint, select_geo
 from mmm.data._parsing import NumberFormat, parse_dates, parse_numbers
 from mmm.data._report import (
     Coercion,
@@ -51,6 +52,9 @@ _FILE_KEYS = (
     "fill_missing",
     "keep_convention_columns",
     "ignore",
+    "geo_column",
+    "geo",
+    "aggregate_geos",
 )
 
 
@@ -86,6 +90,13 @@ class ColumnMapper:
         ignore: ``{raw column: reason}`` for columns left out on purpose; the reason is
             shown in :attr:`MappingReport.unmapped` (e.g. ``{"t": "trend is built from the
             dates"}``). Other unmapped columns are listed as "not in the mapping".
+        geo_column: the raw column naming each row's geo (region, market) in a file with
+            one row per geo and date. mmm models one series: pass ``geo`` or
+            ``aggregate_geos`` with it (:mod:`mmm.data._geo`).
+        geo: keep only the rows of this geo (a value of ``geo_column``).
+        aggregate_geos: one row per date over all geos: KPI, spend, exposures and organic
+            series summed, controls averaged, events their maximum. Every geo must have
+            every date.
 
     Raises:
         MappingError: for an invalid mapping (target not in the convention, two raw columns
@@ -106,6 +117,9 @@ class ColumnMapper:
     fill_missing: Mapping[str, float] = dataclasses.field(default_factory=dict)
     keep_convention_columns: bool = True
     ignore: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    geo_column: str | None = None
+    geo: str | None = None
+    aggregate_geos: bool = False
 
     def __post_init__(self) -> None:
         for field in ("mapping", "unit_scale", "fill_missing", "ignore"):
@@ -167,6 +181,7 @@ class ColumnMapper:
             if raw in self.mapping
         ]
         problems += self._option_problems()
+        problems += self._geo_problems()
         if problems:
             raise MappingError(problems)
 
@@ -191,6 +206,33 @@ class ColumnMapper:
                     continue
                 problems.append(Violation(ContractRule.INVALID_MAPPING, column, text))
         return problems
+
+    def _geo_problems(self) -> list[Violation]:
+        def problem(text: str) -> Violation:
+            return Violation(ContractRule.INVALID_MAPPING, None, text)
+
+        if self.geo_column is None:
+            given = [o for o in ("geo", "aggregate_geos") if getattr(self, o) not in (None, False)]
+            if given:
+                return [problem(f"{given[0]} needs geo_column: the raw column naming the geos")]
+            return []
+        if not isinstance(self.geo_column, str) or not self.geo_column:
+            return [problem(f"geo_column={self.geo_column!r} must be a raw column name")]
+        if self.geo is not None and not (isinstance(self.geo, str) and self.geo.strip()):
+            return [problem(f"geo={self.geo!r} must be a geo's name (text)")]
+        if not isinstance(self.aggregate_geos, bool):
+            return [problem(f"aggregate_geos={self.aggregate_geos!r} must be true or false")]
+        if (self.geo is None) == (not self.aggregate_geos):
+            return [
+                problem(
+                    f"geo_column={self.geo_column!r} needs exactly one of geo (model one geo's "
+                    "rows) and aggregate_geos=true (model the total over geos)"
+                )
+            ]
+        if self.geo_column in self.mapping or self.geo_column in self.ignore:
+            where = "mapped" if self.geo_column in self.mapping else "ignored"
+            return [problem(f"geo column {self.geo_column!r} is also {where}: leave it out")]
+        return []
 
     # --- construction from a file ----------------------------------------------------------
 
@@ -283,8 +325,22 @@ class ColumnMapper:
         ]
         unmapped: dict[str, str] = {}
         targets = {m.target: m.raw for m in mapped}
+        if self.geo_column is not None and self.geo_column not in raw_columns:
+            close = difflib.get_close_matches(self.geo_column, raw_columns, n=3, cutoff=0.5)
+            hint = f"; did you mean {close}?" if close else ""
+            problems.append(
+                Violation(
+                    ContractRule.UNKNOWN_SOURCE_COLUMN,
+                    None,
+                    f"geo_column {self.geo_column!r} is not a column of the raw data{hint} "
+                    f"(raw columns: {raw_columns})",
+                )
+            )
         for raw in raw_columns:
             if raw in claimed:
+                continue
+            if raw == self.geo_column:
+                unmapped[raw] = "geo column (see the geo line)"
                 continue
             if raw in self.ignore:
                 unmapped[raw] = self.ignore[raw]
@@ -421,13 +477,20 @@ class ColumnMapper:
                 "{raw column: convention column} (e.g. a --mapping file), or name the "
                 "columns in the convention ('date', 'kpi__...', 'spend__...')",
             )
+        geo: GeoReduction | None = None
+        if self.geo is not None and self.geo_column is not None:
+            frame, geo = select_geo(frame, self.geo_column, self.geo)
         converted, coercions, date_format = self._convert(frame, mapped)
         filled, fills, scales = self._fill_and_scale(converted)
+        if self.aggregate_geos and self.geo_column is not None:
+            filled, geo = aggregate_geos(filled, frame, self.geo_column)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataContractWarning)
             try:
                 dataset = MMMDataSet.from_frame(filled, warn=False)
             except DataContractError as err:
+                if geo is None:
+                    err = _with_panel_hint(err, frame, mapped, list(unmapped))
                 raise _with_raw_names(err, {m.target: m.raw for m in mapped}) from None
         for message in dataset.warnings:
             warnings.warn(message, DataContractWarning, stacklevel=2)
@@ -439,8 +502,28 @@ class ColumnMapper:
             fills=tuple(fills),
             date_format=date_format,
             warnings=dataset.warnings,
+            geo=geo,
         )
         return dataset, report
+
+
+def _with_panel_hint(
+    err: DataContractError, raw: pl.DataFrame, mapped: list[MappedColumn], unmapped: list[str]
+) -> DataContractError:
+    """``err`` with a hint on its duplicate-date message if a raw column makes it a panel."""
+    date_raw = next((m.raw for m in mapped if m.target == DATE_COLUMN), None)
+    if date_raw is None or ContractRule.DUPLICATE_DATES not in err.rules:
+        return err
+    hint = panel_hint(raw, date_raw, unmapped)
+    if hint is None:
+        return err
+    violations = [
+        dataclasses.replace(v, message=v.message + hint)
+        if v.rule is ContractRule.DUPLICATE_DATES
+        else v
+        for v in err.violations
+    ]
+    return type(err)(violations)
 
 
 def _with_raw_names(err: DataContractError, raw_of: Mapping[str, str]) -> DataContractError:

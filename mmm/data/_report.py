@@ -10,6 +10,8 @@ from types import MappingProxyType
 
 import polars as pl
 
+from mmm.data._geo import GeoReduction
+
 __all__ = [
     "Coercion",
     "Fill",
@@ -81,6 +83,8 @@ class MappingReport:
         fills: missing values filled under an explicit ``fill_missing`` policy.
         date_format: the format the dates were parsed with (``None`` if already dates).
         warnings: contract warnings about the resulting dataset.
+        geo: how a geo panel was reduced to one series (one geo kept, or the geos
+            aggregated); ``None`` when the data had one row per date.
     """
 
     mapped: tuple[MappedColumn, ...]
@@ -90,6 +94,7 @@ class MappingReport:
     fills: tuple[Fill, ...] = ()
     date_format: str | None = None
     warnings: tuple[str, ...] = ()
+    geo: GeoReduction | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unmapped", MappingProxyType(dict(self.unmapped)))
@@ -102,6 +107,8 @@ class MappingReport:
     def to_frame(self) -> pl.DataFrame:
         """One row per action, columns ``action``, ``raw``, ``column``, ``detail``."""
         rows: list[tuple[str, str | None, str | None, str]] = []
+        if self.geo is not None:
+            rows.append(("geo", self.geo.column, None, self.geo.detail))
         for m in self.mapped:
             how = m.match.value + (f" (mapping key {m.mapping_key!r})" if m.mapping_key else "")
             rows.append(("mapped", m.raw, m.target, how))
@@ -132,6 +139,8 @@ class MappingReport:
         lines = [
             f"Mapping report: {len(self.mapped)} columns mapped, {len(self.unmapped)} left out"
         ]
+        if self.geo is not None:
+            lines.append(f"Geo ({self.geo.column!r}): {self.geo.detail}")
         width = max((len(m.raw) for m in self.mapped), default=0)
         for m in self.mapped:
             note = "" if m.match is MatchKind.EXACT else f"  [{m.match.value} match]"

@@ -2,7 +2,8 @@
 
 A few caveats always apply (an observational model, the ROI definition, the steady-state
 plan); the others are raised by the run's own numbers: convergence, fit quality, wide
-ROI intervals, a plan that spends beyond the observed range, an uplift that may be zero.
+ROI intervals, a plan that spends beyond the observed range, an uplift that may be zero,
+a model of one geo or of the total over geos of a geo panel.
 """
 
 from __future__ import annotations
@@ -49,6 +50,27 @@ def _always(result: RunResult) -> list[str]:
             "skipped. Do not read them as returns on money."
         )
     return notes
+
+
+def _geo(result: RunResult) -> list[str]:
+    """What modelling one series of a geo panel means."""
+    geo = result.mapping.geo if result.mapping is not None else None
+    if geo is None:
+        return []
+    if geo.kept is not None:
+        return [
+            f"The data hold {len(geo.geos)} geos (column {geo.column!r}); this model is of "
+            f"geo {geo.kept!r} alone. Its ROI and plan are that geo's, not the business's."
+        ]
+    return [
+        f"The model is of the total over {len(geo.geos)} geos (column {geo.column!r}: KPI "
+        "and spend summed per period, controls averaged). Where geos respond differently "
+        "(other saturation points, another media mix), the total is not an adstock and "
+        "saturation curve of total spend, so its ROI averages over geos and its response "
+        "curves and plan assume the spend is split across geos as it was. A geo-level "
+        "(hierarchical) model is not part of mmm v1; fit one geo (geo = ...) to check a "
+        "large one."
+    ]
 
 
 def _diagnostics(result: RunResult) -> list[str]:
@@ -142,4 +164,10 @@ def _plan(result: RunResult) -> list[str]:
 
 def caveats(result: RunResult) -> list[str]:
     """The run's caveats, most general first, each one sentence or two."""
-    return [*_always(result), *_diagnostics(result), *_roi(result), *_plan(result)]
+    return [
+        *_always(result),
+        *_geo(result),
+        *_diagnostics(result),
+        *_roi(result),
+        *_plan(result),
+    ]

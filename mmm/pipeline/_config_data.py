@@ -67,6 +67,9 @@ _CHECKS: dict[str, Callable[[object, str, str], Any]] = {
     "fill_missing": _numbers,
     "keep_convention_columns": _boolean,
     "ignore": _strings,
+    "geo_column": _string,
+    "geo": _string,
+    "aggregate_geos": _boolean,
 }
 
 

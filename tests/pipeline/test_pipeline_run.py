@@ -207,3 +207,58 @@ def test_fit_reports_a_config_error_before_fitting(
     assert "model.media.channels.radio" in err
     assert "'search'" in err  # names the channels the data have
     assert not (out / "model").exists()  # nothing was fitted
+
+
+def test_fit_on_a_geo_panel_models_the_total_and_says_so(tmp_path: pathlib.Path) -> None:
+    """Two geos with 40% / 60% of each week: the total is the single-series data again."""
+    single = tmp_path / "client.csv"
+    frame = _client_csv(single)
+    raw = pl.read_csv(single, infer_schema=False)
+    numbers = ["Revenue", "TV Spend", "Search Spend"]
+
+    def share(part: float) -> list[pl.Expr]:
+        return [
+            (pl.col(c).str.replace_all(",", "").cast(pl.Float64) * part).alias(c) for c in numbers
+        ]
+
+    panel = pl.concat(
+        [
+            raw.with_columns(*share(0.4), Market=pl.lit("east")),
+            raw.with_columns(*share(0.6), Market=pl.lit("west")),
+        ]
+    )
+    data = tmp_path / "panel.csv"
+    panel.write_csv(data)
+    config = tmp_path / "run.toml"
+    geo = CONFIG.replace(
+        'thousands_separator = ","', 'geo_column = "Market"\naggregate_geos = true'
+    )
+    config.write_text(geo.split("[scenario]")[0] + "[scenario]\nenabled = false\n")
+    out = tmp_path / "out"
+    assert cli.main(["fit", str(data), "--config", str(config), "--out", str(out), "--quiet"]) == 0
+    fitted = mmm.load(out / "model")
+    np.testing.assert_allclose(
+        fitted.dataset.frame["kpi__revenue"], frame["kpi__revenue"].round(2), rtol=1e-12
+    )
+    mapping = (out / "mapping.txt").read_text()
+    assert "Geo ('Market'): aggregated 2 geos ('east', 'west') into 60 periods" in mapping
+    report = (out / "report.html").read_text()
+    assert "The model is of the total over 2 geos (column &#x27;Market&#x27;" in report
+
+
+def test_geo_caveat_names_the_series_that_was_modelled() -> None:
+    from types import SimpleNamespace
+
+    from mmm.data import GeoReduction, MappingReport
+    from mmm.pipeline._caveats import _geo
+
+    def notes(geo: GeoReduction | None) -> list[str]:
+        mapping = MappingReport(mapped=(), unmapped={}, geo=geo)
+        return _geo(SimpleNamespace(mapping=mapping))  # type: ignore[arg-type]
+
+    assert notes(None) == []
+    assert _geo(SimpleNamespace(mapping=None)) == []  # type: ignore[arg-type]
+    (kept,) = notes(GeoReduction("Market", ("east", "west", "north"), "west", 30, 10))
+    assert "3 geos (column 'Market'); this model is of geo 'west' alone" in kept
+    (total,) = notes(GeoReduction("Market", ("east", "west"), None, 20, 10))
+    assert "total over 2 geos" in total
