@@ -217,7 +217,7 @@ def test_csv_is_read_as_text_so_dot_thousands_are_not_decimals(
     options = ["--thousands-separator", ".", "--decimal-separator", ","]
     assert main(["validate", *args, *options]) == 0
     assert "thousands separator '.'" in capsys.readouterr().out
-    from mmm.cli import _read_csv
+    from mmm._commands import _read_csv
 
     mapper = ColumnMapper.from_file(args[2])
     mapper = ColumnMapper(mapper.mapping, thousands_separator=".", decimal_separator=",")

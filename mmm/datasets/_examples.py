@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import polars as pl
 
+from mmm._example_names import EXAMPLE_NAMES
 from mmm.data import ColumnMapper, MappingReport, MMMDataSet
 
 __all__ = [
@@ -211,6 +212,12 @@ EXAMPLES: Mapping[str, Example] = MappingProxyType(
     {e.name: e for e in (_PYMC, _MERIDIAN, _PLR_SMALL, _PLR_MEDIUM)}
 )
 """The bundled examples by name."""
+
+if tuple(EXAMPLES) != EXAMPLE_NAMES:  # pragma: no cover - caught by any test run
+    raise RuntimeError(
+        f"mmm._example_names.EXAMPLE_NAMES {EXAMPLE_NAMES} must list the registry's examples "
+        f"{tuple(EXAMPLES)} in order"
+    )
 
 
 def example_names() -> list[str]:

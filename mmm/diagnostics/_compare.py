@@ -22,7 +22,7 @@ import polars as pl
 from jaxtyping import Float
 
 from mmm.modeling import FittedMMM
-from mmm.modeling._arviz import az
+from mmm.modeling._arviz import arviz
 
 __all__ = ["Criterion", "ModelScore", "Comparison", "loo", "waic", "compare"]
 
@@ -84,9 +84,9 @@ def _elpd(fitted: FittedMMM, criterion: Criterion) -> ModelScore:
     with warnings.catch_warnings():  # reported per period in ModelScore instead
         warnings.simplefilter("ignore", UserWarning)
         if criterion == "loo":
-            data = az.loo(fitted.idata, pointwise=True)
+            data = arviz().loo(fitted.idata, pointwise=True)
         else:
-            data = az.waic(fitted.idata, pointwise=True)
+            data = arviz().waic(fitted.idata, pointwise=True)
     pointwise = np.asarray(data[f"{criterion}_i"], dtype=np.float64)
     k = np.asarray(data["pareto_k"], dtype=np.float64) if criterion == "loo" else None
     good_k = float(getattr(data, "good_k", 0.7)) if criterion == "loo" else float("nan")
@@ -221,7 +221,7 @@ def compare(
     scores = {name: _elpd(f, criterion) for name, f in named.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ranked = az.compare({k: s.elpd_data for k, s in scores.items()}, ic=criterion)
+        ranked = arviz().compare({k: s.elpd_data for k, s in scores.items()}, ic=criterion)
     models = [str(m) for m in ranked.index]
     table = pl.DataFrame(
         {

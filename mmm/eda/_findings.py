@@ -8,6 +8,8 @@ of :class:`~mmm.eda.EDAThresholds`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 
@@ -49,18 +51,19 @@ def adequacy(profile: DataProfile, th: EDAThresholds) -> list[Finding]:
     ratio = a.periods_per_parameter
     severity: Severity
     if ratio < th.periods_per_parameter_critical:
-        severity = "critical"
+        severity, limit = "critical", th.periods_per_parameter_critical
     elif ratio < th.periods_per_parameter_warning:
-        severity = "warning"
+        severity, limit = "warning", th.periods_per_parameter_warning
     else:
         return []
+    shown = math.floor(ratio * 100) / 100  # rounded down: 4.95 never reads as "5.0, below 5"
     return [
         Finding(
             "adequacy",
             severity,
             "data",
-            f"{a.n_periods} periods for {a.n_parameters} model parameters ({ratio:.1f} per "
-            f"parameter, below {th.periods_per_parameter_warning:g}): the posterior will lean "
+            f"{a.n_periods} periods for {a.n_parameters} model parameters ({shown:.2f} per "
+            f"parameter, below {limit:g}): the posterior will lean "
             "on the priors; use informative (e.g. experiment-based ROI) priors, fewer "
             "channels or seasonal terms, or more history",
             ratio,

@@ -8,6 +8,7 @@ cross-validated ridge baselines as a reference point. No Bayesian inference here
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 import polars as pl
@@ -103,7 +104,7 @@ class EDAReport:
             f"  data: {ds.n_periods} {ds.frequency.value} periods {ds.start}..{ds.end}, "
             f"{len(ds.channels)} channel(s), {len(ds.controls)} control(s), "
             f"{len(ds.events)} event(s); {a.n_parameters} model parameters "
-            f"({a.periods_per_parameter:.1f} periods each)",
+            f"({math.floor(a.periods_per_parameter * 100) / 100:.2f} periods each)",
         ]
         lines += [
             f"  [{f.severity:>8}] {f.check} / {f.subject}: {f.message}" for f in self.findings

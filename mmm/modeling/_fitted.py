@@ -6,16 +6,19 @@ import dataclasses
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpyro
 
 from mmm.data import MMMDataSet
 from mmm.features import Design
-from mmm.modeling._arviz import az
+from mmm.modeling._arviz import arviz
 from mmm.modeling._model import latent_sites, media_groups, mmm_model, organic_groups
 from mmm.modeling._spec import ModelSpec
+
+if TYPE_CHECKING:
+    from arviz import InferenceData
 
 __all__ = ["FitInfo", "FittedMMM", "site_dims", "to_variable", "to_site"]
 
@@ -138,7 +141,7 @@ class FittedMMM:
         return values.reshape(self.n_chains, self.n_draws, -1)
 
     @functools.cached_property
-    def idata(self) -> az.InferenceData:
+    def idata(self) -> InferenceData:
         """The fit as arviz InferenceData (named dims and coords; built once, on demand).
 
         Groups: ``posterior`` (sites with ``/`` written as ``.``, e.g.
@@ -150,7 +153,7 @@ class FittedMMM:
         dims, coords = site_dims(self.spec, self.design)
         coords = {**coords, "date": np.asarray(self.design.dates, dtype="datetime64[D]")}
         kpi_units = np.asarray(self.design.scalings.kpi.inverse(self.design.kpi))
-        return az.from_dict(
+        return arviz().from_dict(
             posterior={to_variable(k): v for k, v in self.samples.items()},
             sample_stats=dict(self.sample_stats) or None,
             log_likelihood={"kpi": self.log_likelihood()},

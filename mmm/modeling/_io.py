@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from mmm.data import MMMDataSet
-from mmm.modeling._arviz import az
+from mmm.modeling._arviz import arviz
 from mmm.modeling._fit import design_for
 from mmm.modeling._fitted import FitInfo, FittedMMM, to_site, to_variable
 from mmm.modeling._spec import ModelSpec
@@ -67,7 +67,7 @@ def save(fitted: FittedMMM, path: str | Path) -> Path:
     groups: dict[str, Any] = {"posterior": {to_variable(k): v for k, v in fitted.samples.items()}}
     if fitted.sample_stats:
         groups["sample_stats"] = dict(fitted.sample_stats)
-    az.from_dict(**groups).to_netcdf(str(out / "posterior.nc"))
+    arviz().from_dict(**groups).to_netcdf(str(out / "posterior.nc"))
     return out
 
 
@@ -94,7 +94,7 @@ def load(path: str | Path) -> FittedMMM:
     spec = ModelSpec.from_json((root / "spec.json").read_text())
     dataset = MMMDataSet.from_frame(pl.read_parquet(root / "data.parquet"), warn=False)
     design = design_for(spec, dataset, dtype=manifest["dtype"])
-    idata = az.from_netcdf(str(root / "posterior.nc"))
+    idata = arviz().from_netcdf(str(root / "posterior.nc"))
     samples = {to_site(k): np.asarray(v.values) for k, v in idata.posterior.data_vars.items()}
     stats = (
         {k: np.asarray(v.values) for k, v in idata.sample_stats.data_vars.items()}

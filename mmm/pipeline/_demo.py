@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from mmm._example_names import DEMO_EXAMPLE
 from mmm.datasets import EXAMPLES
 from mmm.pipeline._config import RunConfig
 
 __all__ = ["DEMO_EXAMPLE", "QUICK_SAMPLER", "DEMO_SETTINGS", "demo_config"]
 
-DEMO_EXAMPLE = "plr_small_business"
-"""The example ``mmm demo`` runs by default: spend in money, and a published true ROI."""
 
 QUICK_SAMPLER: Mapping[str, Any] = MappingProxyType({"chains": 2, "draws": 300, "tune": 300})
 """The sampler settings of ``--quick`` (a first look in seconds; not for decisions)."""

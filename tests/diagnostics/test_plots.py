@@ -22,7 +22,9 @@ from mmm.diagnostics._plots import (
     plot_trace,
 )
 from mmm.modeling import ModelSpec, Prediction, fit, predict
-from mmm.modeling._arviz import az
+from mmm.modeling._arviz import arviz
+
+az = arviz()
 
 CHAINS, DRAWS = 3, 40
 

@@ -7,7 +7,9 @@ import pytest
 from arviz.utils import Numba
 
 from mmm.diagnostics import ess_bulk, ess_mean, ess_tail, mcse_mean, mcse_sd, rhat
-from mmm.modeling._arviz import az
+from mmm.modeling._arviz import arviz
+
+az = arviz()
 
 rng = np.random.default_rng(0)
 

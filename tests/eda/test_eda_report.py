@@ -1,5 +1,7 @@
 """``eda.report``: findings on constructed problems, and consistency of its parts."""
 
+import math
+
 import numpy as np
 import polars as pl
 import pytest
@@ -92,6 +94,8 @@ def test_thin_data_are_critical_and_the_pymc_example_passes() -> None:
     (adequacy,) = [f for f in thin.findings if f.check == "adequacy"]
     assert adequacy.severity == "critical"
     assert adequacy.value == pytest.approx(52 / thin.profile.adequacy.n_parameters)
+    shown = math.floor(100 * adequacy.value) / 100
+    assert f"({shown:.2f} per parameter, below 2)" in adequacy.message
     example = eda.report(load_example("pymc_marketing"))
     assert example.passed
     assert example.ridge.r2 > 0.9

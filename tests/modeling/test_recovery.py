@@ -11,7 +11,9 @@ import pytest
 
 from mmm.datasets import simulate
 from mmm.modeling import ModelSpec, components, fit, to_variable
-from mmm.modeling._arviz import az
+from mmm.modeling._arviz import arviz
+
+az = arviz()
 
 SHARE_TOLERANCE = 0.06
 """Absolute error allowed in each channel's share of the total KPI (6 percentage points).
