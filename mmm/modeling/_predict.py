@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -22,6 +21,7 @@ from jaxtyping import Array, Float
 
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.features import Design
+from mmm.modeling._compile import jit_in_mode
 from mmm.modeling._fit import design_for
 from mmm.modeling._fitted import FittedMMM
 from mmm.modeling._model import _prefixed, components
@@ -128,7 +128,7 @@ def expected_kpi(
     return np.concatenate(out, axis=0)
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _expected_chunk(
     spec: ModelSpec, design: Design, train_periods: int, params: dict[str, Array]
 ) -> Array:
@@ -136,7 +136,7 @@ def _expected_chunk(
     return jax.vmap(lambda p: components(spec, p, design, train_periods).total())(params)
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _noisy(spec: ModelSpec, key: Array, params: dict[str, Array], mean: Array) -> Array:
     """One observation-noise draw around each row of ``mean``, ``(draw, time)``."""
     keys = jax.random.split(key, mean.shape[0])

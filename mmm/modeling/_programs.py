@@ -46,7 +46,7 @@ import jax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from mmm._jax_setup import compilation_cache_dir
-from mmm.modeling._compile import CompilerOptions, jitted
+from mmm.modeling._compile import CompilerOptions, compile_mode, compiler_options, jitted
 
 __all__ = [
     "ENV",
@@ -279,7 +279,7 @@ def run_cached(
     fn: Callable[..., Any],
     args: tuple[Any, ...],
     mesh: Mesh | None = None,
-    compiler_options: CompilerOptions = (),
+    options: CompilerOptions | None = None,
     **static: Any,
 ) -> Any:
     """``fn(*args, **static)`` compiled, through the traced-program cache where it can be.
@@ -288,7 +288,7 @@ def run_cached(
     arguments, the rest (with ``name`` and ``static``) its key (:func:`program_key`), so
     new array values reuse the program. On a miss the program is traced, exported and kept;
     where it cannot be kept, ``fn`` is traced as usual (:func:`equinox.filter_jit`). Either
-    way it is compiled with ``compiler_options``.
+    way it is compiled with ``options`` (part of the key of the loaded program).
 
     Args:
         name: the program's name (one key namespace per function).
@@ -298,7 +298,8 @@ def run_cached(
         mesh: the device mesh the program runs on (its inputs replicated over it), or
             ``None`` for one device: arrays spread over several devices (draws of
             ``parallel`` chains, say) are then gathered onto the first one.
-        compiler_options: XLA options, as ``(name, value)`` pairs.
+        options: XLA options, as ``(name, value)`` pairs; ``None``: those of the compile
+            mode in force (:func:`mmm.modeling._compile.compiler_options`).
         **static: keyword arguments of ``fn`` that are static (hashable, with a
             reproducible ``repr``).
     """
@@ -306,7 +307,9 @@ def run_cached(
     leaves, tree = jax.tree_util.tree_flatten(dynamic)
     if mesh is None:
         leaves = [_on_one_device(leaf) for leaf in leaves]
-    settings = tuple(sorted(static.items()))
+    if options is None:
+        options = compiler_options(compile_mode())
+    settings = (tuple(sorted(static.items())), options)
     key = program_key(name, rest, leaves, settings, 1 if mesh is None else mesh.size)
 
     def inputs(arrays: Sequence[Any]) -> Any:
@@ -315,10 +318,10 @@ def run_cached(
     def flat(*arrays: jax.Array) -> Any:
         return fn(*inputs(arrays), **static)
 
-    out = run_exported(key, flat, leaves, mesh, compiler_options)
+    out = run_exported(key, flat, leaves, mesh, options)
     if out is not None:
         return out
-    return jitted(fn, compiler_options)(*inputs(leaves), **static)
+    return jitted(fn, options)(*inputs(leaves), **static)
 
 
 def forget_loaded() -> None:

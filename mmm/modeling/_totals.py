@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -20,6 +19,7 @@ from jaxtyping import Array, Float
 from numpyro.infer import Predictive
 
 from mmm.features import Design
+from mmm.modeling._compile import jit_in_mode
 from mmm.modeling._fitted import FittedMMM
 from mmm.modeling._model import components, latent_sites, mmm_model
 from mmm.modeling._spec import ModelSpec
@@ -46,7 +46,7 @@ class DrawTotals(NamedTuple):
     spend: Float[np.ndarray, " channel"]
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _totals_chunk(
     spec: ModelSpec, design: Design, params: dict[str, Array]
 ) -> tuple[Array, Array, Array, Array]:
@@ -126,7 +126,7 @@ def prior_samples(
     return {k: np.asarray(v) for k, v in drawn.items()}
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _prior_program(
     spec: ModelSpec, design: Design, key: Array, draws: int, sites: tuple[str, ...]
 ) -> dict[str, Array]:

@@ -11,7 +11,6 @@ same call (so they lie exactly on their curves' draws).
 
 from __future__ import annotations
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -19,6 +18,7 @@ import polars as pl
 from jaxtyping import Array
 
 from mmm.modeling import FittedMMM
+from mmm.modeling._compile import jit_in_mode
 from mmm.optimization._plan import BudgetPlan
 from mmm.optimization._response import (
     PlanResponse,
@@ -34,13 +34,13 @@ __all__ = ["plan_response_curves", "curve_draws"]
 _SPAN = 1.5  # the curves' spend grid runs to this multiple of the larger operating point
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _steady_grid(response: PlanResponse, levels: Array) -> Array:
     """``(draw, level, channel)`` steady KPI per period of ``levels`` ``(level, channel)``."""
     return steady_contributions(response, levels)
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _flight_grid(response: PlanResponse, plans: Array) -> Array:
     """``(point, draw, channel)`` total incremental KPI of plans ``(point, H, channel)``."""
     baseline = no_plan_media(response, plans.shape[1])

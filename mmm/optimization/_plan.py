@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,6 +28,7 @@ import polars as pl
 from jaxtyping import Array, Float
 
 from mmm.modeling import FittedMMM
+from mmm.modeling._compile import jit_in_mode
 from mmm.optimization._constraints import (
     Bound,
     BudgetRule,
@@ -287,7 +287,7 @@ def plan_objective(
     return value
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _solve(
     response: PlanResponse,
     objective: AbstractObjective,
@@ -306,7 +306,7 @@ def _solve(
     return state.z, state.value, state.stationarity, state.iteration
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _gradient(
     response: PlanResponse,
     objective: AbstractObjective,
@@ -319,7 +319,7 @@ def _gradient(
     return jax.grad(lambda s: value(s[None]).sum())(spend)
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _marginals(response: PlanResponse, spend: Array, horizon: int | None) -> Array:
     """``(draw, channel)`` d KPI / d spend along each channel's own pattern (per money)."""
     totals = spend.sum(axis=0)

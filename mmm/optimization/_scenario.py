@@ -26,7 +26,6 @@ import weakref
 from collections.abc import Mapping
 from typing import Literal
 
-import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -36,6 +35,7 @@ from jaxtyping import Array, Float
 from mmm.config import Role, column_name
 from mmm.data import next_period
 from mmm.modeling import FittedMMM
+from mmm.modeling._compile import jit_in_mode
 from mmm.optimization._response import (
     PlanResponse,
     carry_in,
@@ -272,12 +272,12 @@ class PlanEvaluation:
         return pl.DataFrame(out)
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _steady(response: PlanResponse, spend: Array) -> Array:
     return steady_contributions(response, spend)[:, 0, :]
 
 
-@eqx.filter_jit
+@jit_in_mode
 def _flight(response: PlanResponse, spend: Array) -> tuple[Array, Array]:
     return flight_contributions(response, spend), carry_in(response, spend.shape[0]).sum(axis=1)
 
