@@ -27,7 +27,7 @@ import jax  # noqa: E402
 from mmm.data import MMMDataSet  # noqa: E402
 from mmm.datasets import load_example, simulate  # noqa: E402
 from mmm.modeling import ModelSpec, fit, to_variable  # noqa: E402
-from mmm.modeling._arviz import az  # noqa: E402
+from mmm.modeling._arviz import arviz  # noqa: E402
 
 CASES: tuple[tuple[str, int, int, str], ...] = (
     ("pymc_marketing", 0, 0, ""),
@@ -67,6 +67,7 @@ def main() -> None:
         post = {to_variable(k): v for k, v in f.free_samples().items()}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            az = arviz()
             summary = az.summary(az.from_dict(posterior=post), kind="diagnostics", round_to="none")
         label = name if not saturation else f"simulate {channels} ch, {saturation} truth"
         print(

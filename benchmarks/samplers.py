@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 
 from mmm.datasets import load_example, simulate  # noqa: E402
 from mmm.modeling import FittedMMM, ModelSpec, components, fit, to_variable  # noqa: E402
-from mmm.modeling._arviz import az  # noqa: E402
+from mmm.modeling._arviz import arviz  # noqa: E402
 
 
 def roi_per_draw(f: FittedMMM) -> np.ndarray:
@@ -48,6 +48,7 @@ def convergence(f: FittedMMM) -> tuple[float, float]:
         return float("nan"), float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        az = arviz()
         summary = az.summary(az.from_dict(posterior=post), kind="diagnostics", round_to="none")
     return float(summary["r_hat"].max()), float(summary["ess_bulk"].min())
 

@@ -1,12 +1,13 @@
 """Cost of the data layer: validating, mapping and converting datasets of realistic size.
 
-Run: ``python benchmarks/validation.py``. Prints, per size, the median wall time of
+Run: ``python benchmarks/validation.py [--repeats N]``. Prints, per size, the median wall time of
 ``MMMDataSet.from_frame`` (all contract checks), ``ColumnMapper.build`` from a raw CSV read
 as text (parsing dates and numbers) and ``to_arrays``, with rows x columns per second.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import io
 import statistics
@@ -51,6 +52,13 @@ def _median_time(fn: Callable[[], object], repeats: int = 7) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="timed calls per figure, median reported (7)"
+    )
+    repeats = parser.parse_args().repeats
+    if repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {repeats}")
     print(f"{'dataset':<30} {'cells':>8} {'from_frame':>11} {'mapper':>11} {'to_arrays':>10}")
     for label, periods, interval, channels in SIZES:
         frame = _frame(periods, interval, channels)
@@ -59,9 +67,9 @@ def main() -> None:
         raw = pl.read_csv(io.StringIO(buffer.getvalue()), infer_schema=False)
         mapper = ColumnMapper({c.upper(): c for c in frame.columns})
         dataset = MMMDataSet.from_frame(frame)
-        t_validate = _median_time(lambda f=frame: MMMDataSet.from_frame(f))
-        t_mapper = _median_time(lambda r=raw, m=mapper: m.build(r))
-        t_arrays = _median_time(lambda d=dataset: d.to_arrays())
+        t_validate = _median_time(lambda f=frame: MMMDataSet.from_frame(f), repeats)
+        t_mapper = _median_time(lambda r=raw, m=mapper: m.build(r), repeats)
+        t_arrays = _median_time(lambda d=dataset: d.to_arrays(), repeats)
         cells = frame.height * frame.width
         print(
             f"{label:<30} {cells:>8} {t_validate * 1e3:>8.1f} ms {t_mapper * 1e3:>8.1f} ms "

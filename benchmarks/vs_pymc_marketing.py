@@ -73,7 +73,7 @@ import polars as pl  # noqa: E402
 import mmm  # noqa: E402
 from mmm.datasets import EXAMPLES, load_example, load_example_raw, load_example_truth  # noqa: E402
 from mmm.modeling import ModelSpec, fit, spend_share_effect, to_variable  # noqa: E402
-from mmm.modeling._arviz import az  # noqa: E402
+from mmm.modeling._arviz import arviz  # noqa: E402
 from mmm.results import contributions  # noqa: E402
 
 Row = dict[str, Any]
@@ -130,6 +130,7 @@ CASES = {
 def _diagnostics(posterior: dict[str, np.ndarray]) -> tuple[float, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        az = arviz()
         summary = az.summary(az.from_dict(posterior=posterior), kind="diagnostics", round_to="none")
     return float(summary["ess_bulk"].min()), float(summary["r_hat"].max())
 
