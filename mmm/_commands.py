@@ -203,6 +203,7 @@ def optimize(args: argparse.Namespace) -> int:
             args.fitted,
             budget=args.budget,
             budget_change=args.budget_change,
+            reference_periods=args.reference_periods,
             horizon=args.horizon,
             objective=args.objective,
             bounds=args.bound,

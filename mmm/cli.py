@@ -94,7 +94,8 @@ def _add_run_parsers(commands: Any) -> None:
         help="re-plan the budget from a saved fit, without refitting",
         description="Optimize the budget on the posterior of a saved fit (the --out folder "
         "of mmm demo / mmm fit, or its model/ folder). Without --budget the budget is the "
-        "historic average spend per period over the last year (times 1 + --budget-change).",
+        "historic average spend per period over the last year (times 1 + --budget-change); "
+        "the plan is compared with the same year's channel mix.",
     )
     optimize.add_argument("fitted", type=pathlib.Path, help="folder of a saved run or fit")
     optimize.add_argument(
@@ -105,6 +106,13 @@ def _add_run_parsers(commands: Any) -> None:
     optimize.add_argument(
         "--budget-change", type=float, help="relative to the historic budget, e.g. 0.1 for +10%%"
     )
+    optimize.add_argument(
+        "--reference-periods",
+        type=int,
+        metavar="N",
+        help="the last N periods are 'historic': the default budget, the mix the plan is "
+        "compared with and 'x' bounds are taken over them (default: one year)",
+    )
     optimize.add_argument("--horizon", type=int, help="plan week by week over this many periods")
     optimize.add_argument("--objective", help="mean (default), mean_sd, cvar or prob_beat")
     optimize.add_argument(
@@ -113,7 +121,8 @@ def _add_run_parsers(commands: Any) -> None:
         default=[],
         metavar="CHANNEL=LOW:HIGH",
         help="spend bounds of a channel (per period; over the horizon with --horizon); "
-        "repeat per channel; 'x' suffix for multiples of historic spend, e.g. tv=0.5x:2x",
+        "repeat per channel; 'x' suffix for multiples of historic spend (mean per period over "
+        "--reference-periods), e.g. tv=0.5x:2x",
     )
     optimize.add_argument(
         "--lock",

@@ -81,6 +81,9 @@ class BudgetPlan:
         constraints: the resolved constraints.
         warnings: plain-language problems (not certified, did not move, ...).
         target: the target that chose the budget (dual mode), else ``None``.
+        reference_periods: the last training periods whose mean spend per channel is the
+            channel's historic spend (the reference mix, :class:`Multiple` bounds);
+            ``None`` on a plan built by hand (all periods).
     """
 
     evaluation: PlanEvaluation
@@ -97,6 +100,7 @@ class BudgetPlan:
     constraints: Constraints
     warnings: tuple[str, ...]
     target: AbstractTarget | None = None
+    reference_periods: int | None = None
 
     @property
     def channels(self) -> tuple[str, ...]:
@@ -358,6 +362,7 @@ class _Problem:
     seed: int
     level: float
     historic: np.ndarray
+    reference_periods: int
     share: np.ndarray
 
     def constraints(self, total: float) -> Constraints:
@@ -386,6 +391,7 @@ def optimize_budget(
     budget: BudgetRule = "equal",
     pattern: Pattern = "flat",
     reference: Mapping[str, float] | pl.DataFrame | np.ndarray | None = None,
+    reference_periods: int | None = None,
     target: AbstractTarget | None = None,
     max_budget: float | None = None,
     starts: int | None = None,
@@ -416,6 +422,13 @@ def optimize_budget(
             (``"flat"`` or ``"historic"``).
         reference: the plan to compare with (default: the historic mix scaled to the
             budget); same forms as :func:`evaluate_plan`'s ``allocation``.
+        reference_periods: how much history is "historic": each channel's historic spend
+            is its mean spend per period over the last ``reference_periods`` training
+            periods (``None``: all of them). It sets the default reference plan's mix,
+            the scale of :class:`~mmm.optimization.Multiple` bounds and the dual mode's
+            first budget. Use the window the budget was taken from (the last year, say),
+            so that ``Multiple(0.5, 2.0)`` reads as half and twice the reference plan's
+            spend at the historic budget.
         target: the dual mode: instead of a budget, a :class:`ResponseTarget` (smallest
             budget whose optimal plan reaches a KPI), :class:`ROITarget` or
             :class:`MROASTarget` (largest budget that keeps the ROI / marginal return);
@@ -452,6 +465,19 @@ def optimize_budget(
             "ResponseTarget, ROITarget or MROASTarget), not both or neither"
         )
     h = 1 if horizon is None else horizon
+    spend = historic_spend(fitted)
+    n = spend.shape[0]
+    if reference_periods is None:
+        reference_periods = n
+    elif (
+        isinstance(reference_periods, bool)
+        or not isinstance(reference_periods, int)
+        or not 1 <= reference_periods <= n
+    ):
+        raise ValueError(
+            f"reference_periods={reference_periods!r}: pass an int from 1 to {n} (the "
+            "training periods), or None for all of them"
+        )
     problem = _Problem(
         fitted=fitted,
         horizon=horizon,
@@ -467,7 +493,8 @@ def optimize_budget(
         tol=tol,
         seed=seed,
         level=level,
-        historic=historic_spend(fitted).mean(axis=0),
+        historic=spend[-reference_periods:].mean(axis=0),
+        reference_periods=reference_periods,
         share=(
             shares(fitted, h, pattern)
             if horizon is not None
@@ -587,4 +614,5 @@ def _plan_at(problem: _Problem, cons: Constraints) -> BudgetPlan:
         starts=len(start_points),
         constraints=cons,
         warnings=tuple(notes),
+        reference_periods=problem.reference_periods,
     )

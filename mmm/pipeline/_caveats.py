@@ -15,7 +15,7 @@ import numpy as np
 if TYPE_CHECKING:
     from mmm.pipeline._run import RunResult
 
-__all__ = ["caveats", "WIDE_ROI_RATIO", "LOW_R2", "EXTRAPOLATION_MULTIPLE"]
+__all__ = ["caveats", "historic_window", "WIDE_ROI_RATIO", "LOW_R2", "EXTRAPOLATION_MULTIPLE"]
 
 WIDE_ROI_RATIO = 3.0
 """An ROI interval whose upper end is this many times its lower end is called wide."""
@@ -121,6 +121,17 @@ def _roi(result: RunResult) -> list[str]:
     return notes
 
 
+def historic_window(result: RunResult) -> str | None:
+    """``"the last 52 periods (2021-01-03 to 2021-12-26)"``: the plan's historic spend."""
+    plan = result.plan
+    if plan is None or plan.reference_periods is None:
+        return None
+    dates = result.dataset.dates
+    k = plan.reference_periods
+    span = "all" if k == len(dates) else "the last"
+    return f"{span} {k} periods ({dates[-k]} to {dates[-1]})"
+
+
 def _plan(result: RunResult) -> list[str]:
     plan = result.plan
     if plan is None:
@@ -140,6 +151,16 @@ def _plan(result: RunResult) -> list[str]:
             f"The plan is a flighting plan over {plan.horizon} periods "
             f"({plan.total_budget:,.4g} in total); the carry-over of its spend after the "
             "horizon is counted."
+        )
+    window = historic_window(result)
+    if window is not None:
+        notes.append(
+            f"Historic here means {window}: the historic mix the plan is compared with is "
+            "each channel's share of spend over them, and bounds given as multiples "
+            "(multiple = [0.5, 2.0]) are multiples of each channel's mean spend per period "
+            "over them (times the horizon for a flighting plan); without a budget, the "
+            "budget is their mean total spend per period. Set scenario.reference_periods "
+            "to choose another window."
         )
     spend = np.asarray(result.dataset.to_arrays().spend, dtype=np.float64)
     peak = spend.max(axis=0)

@@ -191,6 +191,7 @@ class RunConfig:
         selected, spec = self.model.build(dataset)
         if self.scenario.enabled:
             self.scenario.check_channels(spec.channels)
+            self.scenario.reference_window(selected)
         self.report.check_controls(selected.controls)
         return selected, spec
 

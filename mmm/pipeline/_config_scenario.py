@@ -118,8 +118,10 @@ class ScenarioConfig:
             ``reference_periods`` periods, times ``1 + budget_change``, times ``horizon``).
         budget_change: relative change of the historic budget (``0.1``: +10%), > -1;
             only without ``budget``.
-        reference_periods: periods of history the default budget averages over
-            (``None``: the last year, e.g. 52 weeks, or all the data if shorter).
+        reference_periods: the last periods of history that are "historic": the default
+            budget averages over them, the plan is compared with their channel mix and
+            ``multiple`` bounds are multiples of each channel's mean spend per period over
+            them (``None``: the last year, e.g. 52 weeks, or all the data if shorter).
         horizon: ``None`` for a steady plan, else the periods of a flighting plan.
         objective: ``"mean"``, ``"mean_sd"``, ``"cvar"`` or ``"prob_beat"``.
         risk: the objective's settings (``alpha`` and ``temperature`` of ``cvar``,
@@ -215,30 +217,42 @@ class ScenarioConfig:
         for key in ("bounds", "period_bounds", "locks"):
             check_names(getattr(self, key), channels, f"scenario.{key}", self.source, "channel")
 
-    def resolve_budget(self, dataset: MMMDataSet) -> float:
-        """The budget to pass to :func:`~mmm.optimization.optimize_budget`.
+    def reference_window(self, dataset: MMMDataSet) -> int:
+        """How many of ``dataset``'s last periods are "historic" (``reference_periods``).
 
-        ``budget`` if set; else the average total spend per period over the last
-        ``reference_periods`` periods of ``dataset`` times ``1 + budget_change`` (per period,
-        a steady plan), times ``horizon`` for a plan over a horizon (its total budget).
+        ``reference_periods`` if set, else one year of periods (52 weeks, 365 days, 12
+        months) or all the data if shorter. The historic budget, the historic mix the
+        plan is compared with and ``multiple`` bounds are all taken over this window.
 
         Raises:
-            ConfigError: if ``reference_periods`` exceeds the data, or the historic spend
-                is zero (set ``budget``).
+            ConfigError: if ``reference_periods`` exceeds the data.
         """
-        if self.budget is not None:
-            return self.budget
         n = dataset.n_periods
         if self.reference_periods is None:
-            periods = min(n, round(dataset.frequency.periods_per_year))
-        elif self.reference_periods > n:
+            return min(n, round(dataset.frequency.periods_per_year))
+        if self.reference_periods > n:
             raise ConfigError(
                 f"{self.reference_periods} periods asked for, the data have {n}: pass at most {n}",
                 key="scenario.reference_periods",
                 source=self.source,
             )
-        else:
-            periods = self.reference_periods
+        return self.reference_periods
+
+    def resolve_budget(self, dataset: MMMDataSet) -> float:
+        """The budget to pass to :func:`~mmm.optimization.optimize_budget`.
+
+        ``budget`` if set; else the average total spend per period over the last
+        :meth:`reference_window` periods of ``dataset`` times ``1 + budget_change`` (per
+        period, a steady plan), times ``horizon`` for a plan over a horizon (its total
+        budget).
+
+        Raises:
+            ConfigError: if ``reference_periods`` exceeds the data, or the historic spend
+                is zero (set ``budget``).
+        """
+        periods = self.reference_window(dataset)
+        if self.budget is not None:
+            return self.budget
         columns = [column_name(Role.SPEND, c) for c in dataset.channels]
         spend = dataset.frame.select(columns).to_numpy().astype(np.float64)
         per_period = float(spend[-periods:].sum(axis=1).mean()) * (1.0 + self.budget_change)

@@ -114,6 +114,7 @@ def replan(
     *,
     budget: float | None = None,
     budget_change: float | None = None,
+    reference_periods: int | None = None,
     horizon: int | None = None,
     objective: str | None = None,
     bounds: Sequence[str] | Mapping[str, Any] = (),
@@ -134,6 +135,8 @@ def replan(
         folder: the run folder (``--out`` of ``mmm demo``/``mmm fit``) or a saved fit.
         budget: per period (steady) or over the horizon; ``None`` keeps the scenario's.
         budget_change: relative to the historic budget (``0.1``: +10%).
+        reference_periods: the last periods that are "historic" (budget, reference mix,
+            multiple bounds); ``None`` keeps the scenario's.
         horizon: plan over this many periods (flighting).
         objective: ``"mean"``, ``"mean_sd"``, ``"cvar"`` or ``"prob_beat"``.
         bounds: per channel spend bounds.
@@ -157,6 +160,8 @@ def replan(
     if budget_change is not None:
         overrides["budget_change"] = budget_change
         overrides["budget"] = None
+    if reference_periods is not None:
+        overrides["reference_periods"] = reference_periods
     if horizon is not None:
         overrides["horizon"] = horizon
     if objective is not None:

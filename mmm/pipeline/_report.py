@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from mmm.features import spec_to_dict
-from mmm.pipeline._caveats import caveats
+from mmm.pipeline._caveats import caveats, historic_window
 from mmm.pipeline._html import badge, escape, format_value, image, page, pre, table
 
 if TYPE_CHECKING:
@@ -263,6 +263,12 @@ def _curves(result: RunResult) -> str:
     )
 
 
+def _window(result: RunResult) -> str:
+    """`` (historic: the last 52 periods, ...)`` or nothing."""
+    window = historic_window(result)
+    return "" if window is None else f" (historic: {escape(window)})"
+
+
 def _plan(result: RunResult) -> str:
     plan = result.plan
     if plan is None:
@@ -278,7 +284,8 @@ def _plan(result: RunResult) -> str:
         f"<p>Budget {format_value(plan.total_budget)} {unit}, objective "
         f"<code>{escape(type(plan.objective).__name__)}</code>. Expected KPI from media "
         f"{format_value(plan.expected_response)} against {format_value(plan.baseline_response)}"
-        f" for the historic mix at the same budget: uplift {format_value(plan.uplift)} "
+        f" for the historic mix at the same budget{_window(result)}: uplift "
+        f"{format_value(plan.uplift)} "
         f"({level} interval {format_value(low)} to {format_value(high)}), P(beats the "
         f"historic mix) {plan.prob_beats_reference:.2f}.</p>",
         f"<p>Optimality certificate: KKT residual {format_value(cert.residual)} "

@@ -137,6 +137,7 @@ def plan_scenario(
     budget = scenario.resolve_budget(fitted.dataset)
     kwargs = scenario.optimize_kwargs()
     kwargs.setdefault("level", level)
+    kwargs["reference_periods"] = scenario.reference_window(fitted.dataset)
     return optimization.optimize_budget(fitted, budget, **kwargs)
 
 

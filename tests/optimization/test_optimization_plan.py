@@ -100,6 +100,46 @@ def test_multiple_bounds_are_multiples_of_historic_spend(mm) -> None:
     assert plan.converged
 
 
+@pytest.mark.parametrize("k", [1, 7, 30])
+def test_reference_periods_set_the_reference_mix_and_the_multiple_bounds(mm, k: int) -> None:
+    fit, a, k_mm, _ = mm
+    spend = np.asarray(fit.dataset.to_arrays().spend, np.float64)
+    recent = spend[-k:].mean(0)  # a numpy reference of "historic" over the last k periods
+    assert not np.allclose(recent / recent.sum(), spend.mean(0) / spend.mean(0).sum())
+    budget = float(recent.sum())  # the historic budget over the same window
+    plan = optimize_budget(
+        fit, budget, bounds={c: Multiple(0.5, 2.0) for c in fit.spec.channels}, reference_periods=k
+    )
+    assert plan.reference_periods == k
+    # the reference plan is the recent mix at the budget
+    np.testing.assert_allclose(plan.reference.spend[0], recent / recent.sum() * budget, rtol=1e-6)
+    # the bounds are multiples of the recent means, and exact where they bind
+    _check_feasible(plan, 0.5 * recent, 2.0 * recent)
+    upper = [j for j, c in enumerate(fit.spec.channels) if plan.binding[c] == "upper"]
+    lower = [j for j, c in enumerate(fit.spec.channels) if plan.binding[c] == "lower"]
+    assert upper or lower, "the case must have a binding multiple bound"
+    np.testing.assert_allclose(plan.spend[0, upper], 2.0 * recent[upper], rtol=1e-6)
+    np.testing.assert_allclose(plan.spend[0, lower], 0.5 * recent[lower], rtol=1e-6)
+    expected = analytic_mm_optimum(a, k_mm, budget, 0.5 * recent, 2.0 * recent)
+    assert np.abs(plan.spend[0] - expected).max() <= 1e-4 * budget
+
+
+def test_reference_periods_default_to_all_training_periods(mm) -> None:
+    fit, _, _, budget = mm
+    n = fit.dataset.n_periods
+    default = optimize_budget(fit, budget, starts=1)
+    everything = optimize_budget(fit, budget, starts=1, reference_periods=n)
+    assert default.reference_periods == n
+    np.testing.assert_array_equal(default.reference.spend, everything.reference.spend)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 10_000, 2.5, True, "52"])
+def test_reference_periods_out_of_range_are_rejected(mm, bad) -> None:
+    fit, _, _, budget = mm
+    with pytest.raises(ValueError, match="reference_periods="):
+        optimize_budget(fit, budget, reference_periods=bad)
+
+
 def test_a_bad_start_moves_and_an_optimal_start_is_certified_not_flagged(mm) -> None:
     fit, a, k, budget = mm
     optimum = analytic_mm_optimum(a, k, budget)

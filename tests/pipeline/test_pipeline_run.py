@@ -81,13 +81,24 @@ def test_demo_roi_and_truth_match_the_saved_fit(demo_out: pathlib.Path) -> None:
 def test_demo_plan_spends_the_historic_budget_within_its_bounds(demo_out: pathlib.Path) -> None:
     dataset = load_example("plr_small_business")
     spend = _spend(dataset)
-    budget = spend[-52:].sum(axis=1).mean()  # the last year's average per week
-    mean = spend.mean(axis=0)  # Multiple bounds are relative to the mean per period
+    last_year = spend[-52:].mean(axis=0)  # "historic": the last year, per week
+    budget = last_year.sum()
     plan = pl.read_parquet(demo_out / "tables/plan/allocation.parquet")
     planned = plan["spend"].to_numpy()
     assert planned.sum() == pytest.approx(budget, rel=1e-5)
-    assert np.all(planned >= 0.5 * mean * (1 - 1e-5))
-    assert np.all(planned <= 2.0 * mean * (1 + 1e-5))
+    # the historic mix at the historic budget is last year's spend itself, and the
+    # multiple bounds are multiples of it: a binding bound reads 0.5x or 2x of that column
+    np.testing.assert_allclose(plan["reference_spend"].to_numpy(), last_year, rtol=1e-5)
+    assert np.all(planned >= 0.5 * last_year * (1 - 1e-5))
+    assert np.all(planned <= 2.0 * last_year * (1 + 1e-5))
+    for constraint, multiple in (("upper", 2.0), ("lower", 0.5)):
+        rows = (plan["binding"] == constraint).to_numpy()
+        np.testing.assert_allclose(planned[rows], multiple * last_year[rows], rtol=1e-5)
+    assert set(plan["binding"]) & {"upper", "lower"}
+    report = (demo_out / "report.html").read_text(encoding="utf-8")
+    window = f"the last 52 periods ({dataset.dates[-52]} to {dataset.dates[-1]})"
+    assert f"historic: {window}" in report
+    assert f"Historic here means {window}" in report
     config = json.loads((demo_out / "config.json").read_text())
     assert config["sampler"]["draws"] == 300  # --quick, recorded
 
@@ -109,6 +120,20 @@ def test_optimize_replans_from_the_saved_run(
     assert (out / "plots/plan/allocation.png").is_file()
 
 
+def test_optimize_takes_another_reference_window(
+    demo_out: pathlib.Path, tmp_path: pathlib.Path
+) -> None:
+    out = tmp_path / "plan13"
+    argv = ["optimize", str(demo_out), "--reference-periods", "13", "--budget", "400"]
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    recent = _spend(load_example("plr_small_business"))[-13:].mean(axis=0)
+    plan = pl.read_parquet(out / "tables/plan/allocation.parquet")
+    np.testing.assert_allclose(
+        plan["reference_spend"].to_numpy(), recent / recent.sum() * 400.0, rtol=1e-5
+    )
+    assert json.loads((out / "scenario.json").read_text())["reference_periods"] == 13
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -116,6 +141,8 @@ def test_optimize_replans_from_the_saved_run(
         (["--bound", "email=1x:2"], "--bound"),
         (["--lock", "email"], "--lock"),
         (["--objective", "median"], "scenario.objective"),
+        (["--reference-periods", "0"], "scenario.reference_periods"),
+        (["--reference-periods", "500"], "scenario.reference_periods"),
     ],
 )
 def test_optimize_rejects_bad_scenarios(

@@ -953,6 +953,25 @@ def test_resolve_budget(ds):
         too_long.resolve_budget(ds)
 
 
+def test_reference_window_is_the_last_year_or_the_setting(ds):
+    assert ScenarioConfig().reference_window(ds) == 52  # weekly data: one year
+    assert ScenarioConfig.from_dict({"reference_periods": 13}).reference_window(ds) == 13
+    short = MMMDataSet.from_frame(ds.frame.head(30), warn=False)
+    assert ScenarioConfig().reference_window(short) == 30
+    # an explicit budget does not make the window irrelevant: it still defines "historic"
+    fixed = ScenarioConfig.from_dict({"budget": 100.0, "reference_periods": 157})
+    with pytest.raises(ConfigError, match=r"scenario\.reference_periods: .*156"):
+        fixed.reference_window(ds)
+
+
+def test_prepare_rejects_a_reference_window_longer_than_the_data(ds):
+    config = RunConfig.from_dict({"scenario": {"reference_periods": 200}}, source="run.toml")
+    with pytest.raises(ConfigError, match=r"run\.toml: scenario\.reference_periods: 200"):
+        config.prepare(ds)
+    off = RunConfig.from_dict({"scenario": {"enabled": False, "reference_periods": 200}})
+    off.prepare(ds)  # no plan, no window to check
+
+
 def test_default_budget_on_short_data(ds):
     short = MMMDataSet.from_frame(ds.frame.head(30), warn=False)
     spend = _spend(short)
