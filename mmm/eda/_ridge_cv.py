@@ -7,7 +7,11 @@ media scalings, the control standardization, the time axis, the coefficients) fr
 training periods only: the validation rows are built with the training scalings, and
 adstock only looks back, so a validation row depends on data up to its own date. (The
 fold's design is built at the full length with every value after ``c_k + h`` set to zero,
-so all folds share one compiled program.)
+so all folds share one compiled program.) A channel with no spend in a fold's training
+periods (launched later) or a control constant in them gets a neutral scaling
+(:meth:`~mmm.features.Scalings.fit` with ``degenerate="neutral"``): its column is zero in
+those periods, so the fold's ridge gives it no weight and the fold forecasts without it,
+as a forecaster at that date would have.
 
 The chosen penalty minimizes the pooled validation RMSE (in KPI units) over all folds,
 :math:`\sqrt{\sum_k \sum_{t \in V_k} (y_t - \hat y_t)^2 / \sum_k |V_k|}`.
@@ -157,7 +161,11 @@ def _fold(
     penalties: Float[np.ndarray, " penalty"],
 ) -> CVFold:
     train = host.periods(0, cut)  # numpy slices: no compiled program per fold length
-    scalings = Scalings.fit(train, media_inputs(train, features.media), features.scaling)
+    # a channel not launched yet (or a control constant) in the training part gets a
+    # neutral scaling: its column is zero there, so the fold's ridge gives it no weight
+    scalings = Scalings.fit(
+        train, media_inputs(train, features.media), features.scaling, degenerate="neutral"
+    )
     design = regression_design(_zero_after(arrays, stop), features, params, scalings)
     actual = np.asarray(host.kpi[cut:stop], dtype=np.float64)
     rmse = np.empty(len(penalties))

@@ -30,6 +30,7 @@ from mmm.features._baseline_specs import (
 from mmm.features._context import DesignContext
 from mmm.features._defaults import default_baseline_specs, default_l_max, default_media_spec
 from mmm.features._design import (
+    DegenerateColumns,
     Design,
     Scalings,
     ScalingSpec,
@@ -135,6 +136,7 @@ __all__ = [
     "DesignContext",
     "Design",
     "Scalings",
+    "DegenerateColumns",
     "build_design",
     "default_baseline",
     "design_context",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import Literal, TypeVar
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float
 
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.features._baseline_specs import (
@@ -30,11 +32,13 @@ from mmm.features._scaling import (
     MeanColumnScaling,
     MeanScaling,
     PeakScaling,
+    ScalingError,
     Standardization,
 )
 from mmm.features._trend import time_index
 
 __all__ = [
+    "DegenerateColumns",
     "Design",
     "ScalingSpec",
     "Scalings",
@@ -154,22 +158,108 @@ class Scalings(eqx.Module):
         arrays: ModelArrays,
         media_inputs: Float[Array, "time channel"],
         spec: ScalingSpec | None = None,
+        *,
+        degenerate: DegenerateColumns = "raise",
     ) -> Scalings:
         """Fit all factors on a training dataset's arrays and chosen media inputs.
 
-        ``spec`` chooses the KPI and media scalers (``None``: :class:`ScalingSpec()`).
+        Args:
+            arrays: the training window's arrays.
+            media_inputs: each channel's transform input over the window ``(time,
+                channel)`` (:func:`media_inputs`).
+            spec: the KPI and media scalers (``None``: :class:`ScalingSpec()`).
+            degenerate: a channel or organic series that is zero throughout the window,
+                or a control that is constant in it, cannot be scaled. ``"raise"``: a
+                :class:`~mmm.features.ScalingError` naming it and the window.
+                ``"neutral"``: scale 1 (a control is centred on its constant value), so
+                its scaled column is zero throughout the window and a linear fit on the
+                window gives it no weight; for windows cut out of the data, such as the
+                training part of a rolling-origin fold before a channel was launched.
+
+        Raises:
+            ScalingError: a degenerate column with ``degenerate="raise"``, or a KPI that
+                cannot be scaled, naming the series and the window.
         """
+        if degenerate not in ("raise", "neutral"):
+            raise ValueError(f"degenerate={degenerate!r} is not valid: use 'raise' or 'neutral'")
         spec = ScalingSpec() if spec is None else spec
-        controls = Standardization.fit(arrays.controls) if arrays.control_names else None
-        organic = MaxScaling.fit(arrays.organic) if arrays.organic_names else None
+        window = f"{arrays.dates[0]} to {arrays.dates[-1]}"
+
+        def fit_columns(
+            scaler: type[_Scaler], x: ArrayLike, names: Sequence[str], role: str
+        ) -> _Scaler:
+            return _fit_columns(
+                scaler, x, names, f"{role} %r (training window {window})", degenerate
+            )
+
+        controls = (
+            fit_columns(Standardization, arrays.controls, arrays.control_names, "control")
+            if arrays.control_names
+            else None
+        )
+        organic = (
+            fit_columns(MaxScaling, arrays.organic, arrays.organic_names, "organic series")
+            if arrays.organic_names
+            else None
+        )
         return cls(
             kpi=_KPI_SCALERS[spec.kpi].fit(arrays.kpi),
-            media=_MEDIA_SCALERS[spec.media].fit(media_inputs),
+            media=fit_columns(_MEDIA_SCALERS[spec.media], media_inputs, arrays.channels, "channel"),
             controls=controls,
             organic=organic,
             start=arrays.dates[0],
             end=arrays.dates[-1],
         )
+
+
+DegenerateColumns = Literal["raise", "neutral"]
+"""What :meth:`Scalings.fit` does with a column it cannot scale: ``"raise"`` or ``"neutral"``."""
+
+_Scaler = TypeVar("_Scaler", MaxScaling, Standardization)
+
+
+def _fit_columns(
+    scaler: type[_Scaler],
+    x: ArrayLike,
+    names: Sequence[str],
+    label: str,
+    degenerate: DegenerateColumns,
+) -> _Scaler:
+    """``scaler.fit(x)``, its errors naming the column (``label % name``).
+
+    With ``degenerate="neutral"``, columns that are constant over the window (the ones a
+    column scaler cannot scale: all zero, or a constant control) are fitted apart: scale
+    1, centre (``Standardization.mean``) their value. Column scalers fit each column on its
+    own, so the other columns' factors are those of ``scaler.fit`` on them alone.
+    """
+    values = np.asarray(x, dtype=np.float64)
+    flat = np.zeros(values.shape[1], dtype=bool)
+    while True:
+        keep = ~flat
+        try:
+            fitted = scaler.fit(values[:, keep]) if keep.any() else None
+            break
+        except ScalingError as err:
+            if err.column is None:
+                raise
+            column = int(np.flatnonzero(keep)[err.column])
+            series = values[:, column]
+            if degenerate == "raise" or not (np.isfinite(series).all() and np.ptp(series) == 0):
+                raise ScalingError(f"{label % names[column]}: {err}", column) from err
+            flat[column] = True
+    if not flat.any():
+        assert fitted is not None
+        return fitted
+    dtype = jnp.result_type(jnp.asarray(x).dtype, float)
+    scale = np.ones(values.shape[1])
+    centre = values.mean(axis=0)
+    if fitted is not None:
+        scale[keep] = np.asarray(fitted.scale, dtype=np.float64)
+        if isinstance(fitted, Standardization):
+            centre[keep] = np.asarray(fitted.mean, dtype=np.float64)
+    if issubclass(scaler, Standardization):
+        return scaler(jnp.asarray(centre, dtype), jnp.asarray(scale, dtype))
+    return scaler(jnp.asarray(scale, dtype))
 
 
 class Design(eqx.Module):

@@ -49,7 +49,16 @@ __all__ = [
 
 
 class ScalingError(ValueError):
-    """A scaler cannot be fitted (or loaded): a column would be divided by zero or NaN."""
+    """A scaler cannot be fitted (or loaded): a column would be divided by zero or NaN.
+
+    Attributes:
+        column: index of the offending column of the fitted matrix, where one is to
+            blame (``None`` otherwise).
+    """
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        super().__init__(message)
+        self.column = column
 
 
 def _as_float(x: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
@@ -70,7 +79,8 @@ def _training_matrix(x: Float[ArrayLike, "time feature"], scaler: str) -> np.nda
         column = int(np.flatnonzero(bad)[0])
         raise ScalingError(
             f"{scaler}.fit: column {column} has NaN or infinite values: fill or drop them "
-            "in the data layer before scaling"
+            "in the data layer before scaling",
+            column,
         )
     return values
 
@@ -79,7 +89,7 @@ def _positive_scale(scale: np.ndarray, scaler: str, problem: str, fix: str) -> n
     zero = ~(scale > 0)
     if zero.any():
         column = int(np.flatnonzero(zero)[0])
-        raise ScalingError(f"{scaler}.fit: column {column} {problem}: {fix}")
+        raise ScalingError(f"{scaler}.fit: column {column} {problem}: {fix}", column)
     return scale
 
 

@@ -113,6 +113,34 @@ def test_fold_score_equals_a_fit_on_the_training_slice_alone(
         assert fold.rmse[i] == pytest.approx(rmse, rel=1e-5)
 
 
+def test_a_channel_launched_after_a_folds_training_part_gets_no_weight_there(
+    sim: tuple[MMMDataSet, SimulationTruth],
+) -> None:
+    """Regression: a channel off for the first months crashed EDA (its first folds'
+    training part could not be scaled). Before the launch it must weigh nothing: those
+    folds score as if the channel were not in the data at all."""
+    ds, _ = sim
+    late = ds.channels[-1]
+    launch = ds.dates[80]  # after the first two folds' training parts (52 and 65 weeks)
+    launched = MMMDataSet.from_frame(
+        ds.frame.with_columns(
+            pl.when(pl.col("date") < launch)
+            .then(0.0)
+            .otherwise(pl.col(f"spend__{late}"))
+            .alias(f"spend__{late}")
+        ),
+        warn=False,
+    )
+    without = launched.drop(f"spend__{late}")
+    cv, reference = _cv(launched), _cv(without)
+    assert [f.n_train for f in cv.folds] == [52, 65, 78, 91]
+    for k in (0, 1, 2):  # training parts that end before the launch
+        np.testing.assert_allclose(cv.folds[k].rmse, reference.folds[k].rmse, rtol=1e-5)
+    # once the channel has history, it is in the fit and changes the scores
+    assert not np.allclose(cv.folds[3].rmse, reference.folds[3].rmse, rtol=1e-3)
+    assert np.all(np.isfinite(cv.rmse))
+
+
 def test_baselines_recover_the_truth_with_the_true_transforms() -> None:
     ds, truth = simulate(n_weeks=104, n_channels=3, seed=4, noise=0.0)
     true_params = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import jax.numpy as jnp
@@ -21,6 +22,8 @@ from mmm.features import (
     LinearTrend,
     MediaSpec,
     PiecewiseTrend,
+    ScalingError,
+    Scalings,
     build_design,
     design_context,
 )
@@ -188,3 +191,60 @@ def test_design_of_model_arrays_equals_design_of_dataset(meridian: MMMDataSet) -
     np.testing.assert_array_equal(np.asarray(a.media), np.asarray(b.media))
     ctx = design_context(meridian.to_arrays(), a.scalings)
     assert ctx.control_names == ("competitor_sales", "sentiment_score")
+
+
+# --- columns a window cannot scale --------------------------------------------------------
+
+
+def _window_with_a_late_channel_and_a_flat_control(meridian: MMMDataSet, stop: int):
+    """The first ``stop`` periods of the example's arrays, channel 1 and control 0 made
+    degenerate there (zero spend, a constant control)."""
+    arrays = meridian.to_arrays().periods(0, stop)
+    spend = np.asarray(arrays.spend).copy()
+    spend[:, 1] = 0.0
+    controls = np.asarray(arrays.controls).copy()
+    controls[:, 0] = 2.5
+    return dataclasses.replace(arrays, spend=jnp.asarray(spend), controls=jnp.asarray(controls))
+
+
+def test_degenerate_columns_raise_naming_the_series_and_the_window(meridian: MMMDataSet) -> None:
+    window = _window_with_a_late_channel_and_a_flat_control(meridian, 60)
+    channel = window.channels[1]
+    no_controls = dataclasses.replace(
+        window, controls=window.controls[:, 1:], control_names=window.control_names[1:]
+    )
+    with pytest.raises(
+        ScalingError,
+        match=rf"channel '{channel}' \(training window "
+        rf"{window.dates[0]} to {window.dates[-1]}\): .*all zero",
+    ) as err:
+        Scalings.fit(no_controls, no_controls.spend)
+    assert err.value.column == 1
+    with pytest.raises(ScalingError, match=rf"control '{window.control_names[0]}' .*constant"):
+        Scalings.fit(window, window.spend)
+    with pytest.raises(ValueError, match="degenerate="):
+        Scalings.fit(window, window.spend, degenerate="skip")  # type: ignore[arg-type]
+
+
+def test_neutral_scaling_of_degenerate_columns_matches_numpy(meridian: MMMDataSet) -> None:
+    window = _window_with_a_late_channel_and_a_flat_control(meridian, 60)
+    scalings = Scalings.fit(window, window.spend, degenerate="neutral")
+    spend = np.asarray(window.spend, np.float64)
+    expected = np.abs(spend).max(axis=0)
+    expected[1] = 1.0  # the channel with no spend: neutral
+    np.testing.assert_allclose(np.asarray(scalings.media.scale), expected, rtol=1e-6)
+    controls = np.asarray(window.controls, np.float64)
+    mean, sd = controls.mean(axis=0), controls.std(axis=0)
+    mean[0], sd[0] = 2.5, 1.0  # the constant control: centred on its value, scale 1
+    assert scalings.controls is not None
+    np.testing.assert_allclose(np.asarray(scalings.controls.mean), mean, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(scalings.controls.scale), sd, rtol=1e-6)
+    # both degenerate columns scale to zero throughout the window
+    assert np.all(np.asarray(scalings.media.transform(window.spend))[:, 1] == 0.0)
+    assert np.all(np.asarray(scalings.controls.transform(window.controls))[:, 0] == 0.0)
+    # the KPI scaling and a healthy window are untouched by the option
+    healthy = meridian.to_arrays()
+    a = Scalings.fit(healthy, healthy.spend)
+    b = Scalings.fit(healthy, healthy.spend, degenerate="neutral")
+    np.testing.assert_array_equal(np.asarray(a.media.scale), np.asarray(b.media.scale))
+    np.testing.assert_array_equal(np.asarray(a.kpi.scale), np.asarray(b.kpi.scale))
