@@ -468,6 +468,13 @@ class ColumnMapper:
                 f"the raw frame has {frame.width} columns and {frame.height} rows: "
                 "there is nothing to map",
             )
+        frame, trailing = _drop_trailing_empty_rows(frame)
+        if frame.height == 0:
+            raise _error(
+                ContractRule.EMPTY_FRAME,
+                None,
+                f"every one of the raw frame's {trailing} rows is empty: there is nothing to map",
+            )
         mapped, unmapped = self._match([str(c) for c in frame.columns])
         if not mapped:
             raise _error(
@@ -503,8 +510,33 @@ class ColumnMapper:
             date_format=date_format,
             warnings=dataset.warnings,
             geo=geo,
+            dropped_empty_rows=tuple(range(frame.height, frame.height + trailing)),
         )
         return dataset, report
+
+
+def _drop_trailing_empty_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """``frame`` without the rows at its end whose every cell is empty, and their count.
+
+    A cell is empty when it is null, NaN or text of spaces only. Spreadsheet exports often
+    end in such rows (``,,,,``); they hold no data, so dropping them loses nothing, and the
+    :class:`MappingReport` lists them. Empty rows before the last row with data are kept:
+    they sit between periods and the contract reports them (a missing date).
+    """
+    empty = pl.all_horizontal(
+        [
+            pl.col(name).cast(pl.String).str.strip_chars().fill_null("").eq("")
+            | (pl.col(name).is_nan() if dtype.is_float() else pl.lit(False))
+            for name, dtype in frame.schema.items()
+        ]
+    )
+    flags = frame.select(empty.alias("empty"))["empty"].to_list()
+    trailing = 0
+    for is_empty in reversed(flags):
+        if not is_empty:
+            break
+        trailing += 1
+    return (frame.head(frame.height - trailing), trailing) if trailing else (frame, 0)
 
 
 def _with_panel_hint(

@@ -85,6 +85,8 @@ class MappingReport:
         warnings: contract warnings about the resulting dataset.
         geo: how a geo panel was reduced to one series (one geo kept, or the geos
             aggregated); ``None`` when the data had one row per date.
+        dropped_empty_rows: raw row numbers (0-based) of the rows at the end of the file
+            whose every cell was empty (a spreadsheet export's trailing ``,,,,``), dropped.
     """
 
     mapped: tuple[MappedColumn, ...]
@@ -95,6 +97,7 @@ class MappingReport:
     date_format: str | None = None
     warnings: tuple[str, ...] = ()
     geo: GeoReduction | None = None
+    dropped_empty_rows: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unmapped", MappingProxyType(dict(self.unmapped)))
@@ -131,9 +134,16 @@ class MappingReport:
             )
             for f in self.fills
         ]
+        if self.dropped_empty_rows:
+            rows.append(("dropped", None, None, self._dropped_detail()))
         rows += [("warning", None, None, w) for w in self.warnings]
         schema = {"action": pl.String, "raw": pl.String, "column": pl.String, "detail": pl.String}
         return pl.DataFrame(rows, schema=schema, orient="row")
+
+    def _dropped_detail(self) -> str:
+        rows = self.dropped_empty_rows
+        where = f"row {rows[0]}" if len(rows) == 1 else f"rows {rows[0]} to {rows[-1]}"
+        return f"{len(rows)} empty row(s) at the end of the file ({where}), no data in them"
 
     def __str__(self) -> str:
         lines = [
@@ -162,6 +172,8 @@ class MappingReport:
             for f in self.fills:
                 first = ", ".join(d.isoformat() for d in f.dates[:5])
                 lines.append(f"  {f.column}: {len(f.rows)} missing set to {f.value:g} ({first})")
+        if self.dropped_empty_rows:
+            lines.append(f"Dropped: {self._dropped_detail()}")
         if self.warnings:
             lines.append("Warnings:")
             lines += [f"  {w}" for w in self.warnings]

@@ -569,3 +569,59 @@ def test_fill_missing_on_integer_column(valid_frame: pl.DataFrame) -> None:
     ds, report = ColumnMapper(fill_missing={"spend__tv": 0.5}).build(raw)
     assert ds.frame["spend__tv"].to_list() == [0.5 if v is None else float(v) for v in spend]
     assert report.fills == (Fill("spend__tv", 0.5, (3,), (week(3),)),)
+
+
+# --- empty rows at the end of a file -----------------------------------------------------
+
+
+def _with_empty_rows(frame: pl.DataFrame, rows: int, at: int | None = None) -> pl.DataFrame:
+    """``frame`` with ``rows`` all-null rows appended (or inserted before row ``at``)."""
+    blank = pl.DataFrame({c: [None] * rows for c in frame.columns}, schema=frame.schema)
+    if at is None:
+        return pl.concat([frame, blank])
+    return pl.concat([frame.head(at), blank, frame.slice(at)])
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_trailing_empty_rows_are_dropped_and_reported(
+    raw_frame: pl.DataFrame, mapping: dict[str, str], rows: int
+) -> None:
+    expected, _ = ColumnMapper(mapping).build(raw_frame)
+    raw = _with_empty_rows(raw_frame, rows)
+    # spaces-only text counts as empty too (a spreadsheet's " " cell); the date is text
+    date = raw.columns[0]
+    assert raw[date].dtype == pl.String
+    raw = set_rows(raw, date, {raw.height - 1: "  "})
+    ds, report = ColumnMapper(mapping).build(raw)
+    assert ds.frame.equals(expected.frame)  # nothing else changed
+    n = raw_frame.height
+    assert report.dropped_empty_rows == tuple(range(n, n + rows))
+    assert f"Dropped: {rows} empty row(s) at the end of the file" in str(report)
+    dropped = report.to_frame().filter(pl.col("action") == "dropped")
+    assert dropped.height == 1
+    assert str(n) in dropped["detail"][0]
+    assert ColumnMapper(mapping).build(raw_frame)[1].dropped_empty_rows == ()
+
+
+def test_an_empty_row_between_periods_is_not_dropped(
+    raw_frame: pl.DataFrame, mapping: dict[str, str]
+) -> None:
+    raw = _with_empty_rows(raw_frame, 1, at=30)
+    with pytest.raises(DataContractError, match="row 30") as err:
+        ColumnMapper(mapping).build(raw)
+    assert ContractRule.MISSING_VALUES in err.value.rules
+
+
+def test_a_frame_of_empty_rows_is_empty(raw_frame: pl.DataFrame, mapping: dict[str, str]) -> None:
+    with pytest.raises(DataContractError, match="every one of the raw frame's 4 rows is empty"):
+        ColumnMapper(mapping).build(_with_empty_rows(raw_frame.head(0), 4))
+
+
+def test_pandas_nan_rows_at_the_end_are_empty(
+    raw_frame: pl.DataFrame, mapping: dict[str, str]
+) -> None:
+    pd = pytest.importorskip("pandas")
+    frame = _with_empty_rows(raw_frame, 2).to_pandas()
+    assert isinstance(frame, pd.DataFrame)
+    _, report = ColumnMapper(mapping).build(frame)
+    assert len(report.dropped_empty_rows) == 2
