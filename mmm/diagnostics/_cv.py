@@ -44,7 +44,7 @@ import numpy as np
 import polars as pl
 from jaxtyping import Float
 
-from mmm.config import MIN_PERIODS, DataContractWarning
+from mmm.config import MIN_PERIODS, DataContractWarning, Role, column_name
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.modeling import (
     FittedMMM,
@@ -243,6 +243,51 @@ def _train_set(dataset: MMMDataSet, lo: int, hi: int) -> MMMDataSet:
         return dataset.slice(dates[lo], dates[hi - 1])
 
 
+def _check_spend_in_every_window(
+    dataset: MMMDataSet,
+    cuts: list[tuple[int, int, int]],
+    folds: int,
+    horizon: int,
+    step: int,
+    window: Window,
+) -> None:
+    """Raise before any fit if a fold's training window has a channel without spend.
+
+    Such a window cannot be fitted (the channel is all zero there: nothing to learn, no
+    scale), which is common when a channel was launched after the first cut-off.
+    """
+    columns = [column_name(Role.SPEND, c) for c in dataset.channels]
+    spend = dataset.frame.select(columns).to_numpy()
+    dates = dataset.dates
+    for i, (lo, cut, _) in enumerate(cuts):
+        idle = [j for j in range(len(columns)) if not np.any(spend[lo:cut, j] != 0)]
+        if not idle:
+            continue
+        names = [dataset.channels[j] for j in idle]
+        spent = [np.flatnonzero(spend[:, j] != 0) for j in idle]
+        first = max(int(s[0]) for s in spent)
+        since = "; ".join(
+            f"{n!r} has spend from {dates[int(s[0])]} to {dates[int(s[-1])]}"
+            for n, s in zip(names, spent, strict=True)
+        )
+        if window == "expanding":
+            most = (dataset.n_periods - horizon - (first + 1)) // step + 1
+            fix = (
+                f"use at most {most} fold(s) with horizon={horizon} and step={step} (or a "
+                f"shorter horizon or step), so that the first training window ends after "
+                f"{dates[first]}"
+                if most >= 1
+                else "the data after its launch are too short for this horizon"
+            )
+        else:
+            fix = "choose folds (min_train, step, horizon) whose training windows include its spend"
+        raise ValueError(
+            f"cross-validation fold {i} would train on {dates[lo]}..{dates[cut - 1]}, where "
+            f"{names} had no spend ({since}): a fit cannot learn a channel from a window "
+            f"without its spend; {fix}, or cross-validate a model without the channel"
+        )
+
+
 def _fold_row(
     i: int,
     fitted: FittedMMM,
@@ -398,6 +443,7 @@ def cross_validate(
     length = min_train if window == "sliding" else None
     cuts = _windows(dataset.n_periods, folds, horizon, step, window, smallest, length)
 
+    _check_spend_in_every_window(dataset, cuts, folds, horizon, step, window)
     arrays = dataset.to_arrays()
     kpi = dataset.frame[dataset.kpi_column].to_numpy().astype(np.float64)
     rows: list[dict[str, Any]] = []

@@ -228,6 +228,37 @@ def test_invalid_arguments_fail_before_fitting(fake, spec, ds) -> None:
     assert fake.calls == []
 
 
+def _launched_late(ds: MMMDataSet, channel: str, launch: int) -> MMMDataSet:
+    """``ds`` with ``channel``'s spend zero before period ``launch``."""
+    column = f"spend__{channel}"
+    late = pl.when(pl.int_range(pl.len()) < launch).then(0.0).otherwise(pl.col(column))
+    return MMMDataSet.from_frame(ds.frame.with_columns(late.alias(column)), warn=False)
+
+
+def test_a_channel_launched_after_a_cut_off_fails_before_fitting_with_the_fix(
+    fake, spec, ds
+) -> None:
+    channel = ds.channels[1]
+    late = _launched_late(ds, channel, 80)  # 104 weeks: cut-offs 65, 78, 91 with 3 folds
+    with pytest.raises(ValueError, match=r"fold 0 would train on .*no spend") as err:
+        cross_validate(spec, late, folds=3, horizon=13)
+    message = str(err.value)
+    first = int(np.flatnonzero(late.frame[f"spend__{channel}"].to_numpy() != 0)[0])
+    assert first >= 80
+    assert f"'{channel}' has spend from {late.dates[first]}" in message
+    # the fix it names works: cut-offs after the launch
+    most = (104 - 13 - (first + 1)) // 13 + 1
+    assert f"use at most {most} fold(s) with horizon=13 and step=13" in message
+    assert fake.calls == []
+    cross_validate(spec, late, folds=most, horizon=13)
+    assert len(fake.calls) == most
+    assert fake.calls[0]["train"].n_periods > first
+    fake.calls.clear()
+    with pytest.raises(ValueError, match="training windows include its spend"):
+        cross_validate(spec, late, folds=2, horizon=13, window="sliding", min_train=40)
+    assert fake.calls == []
+
+
 @pytest.mark.slow
 def test_nuts_sliding_folds_forecast_the_next_weeks(monkeypatch, spec, ds) -> None:
     """Real NUTS fits (one compiled program for both folds: equal windows)."""
