@@ -335,8 +335,14 @@ def _interval(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
 # --- the checks --------------------------------------------------------------------------
 
 
-def _roi_findings(table: pl.DataFrame, roi_range: tuple[float, float], pct: int) -> list[Finding]:
+def _roi_findings(
+    table: pl.DataFrame, roi_range: tuple[float, float], pct: int, kpi: str
+) -> list[Finding]:
     lo, hi = roi_range
+    # the range is in KPI units per unit of money: say so, a conversions KPI needs its own
+    units = (
+        f" ({kpi} per unit of spend; for a KPI that is not money, pass the roi_range that fits it)"
+    )
     out: list[Finding] = []
     for row in table.iter_rows(named=True):
         c, mean, low, high = row["channel"], row["roi_mean"], row["roi_lower"], row["roi_upper"]
@@ -350,9 +356,10 @@ def _roi_findings(table: pl.DataFrame, roi_range: tuple[float, float], pct: int)
                     "roi_range",
                     "critical",
                     c,
-                    f"{c}: {where} lies entirely {side} the plausible range {lo:g} to {hi:g}: "
-                    "check the channel's spend and KPI units, its priors, and whether another "
-                    "driver (a missing control, an event) moves with its spend.",
+                    f"{c}: {where} lies entirely {side} the plausible range {lo:g} to {hi:g}"
+                    f"{units}: check the channel's spend and KPI units, its priors, and "
+                    "whether another driver (a missing control, an event) moves with its "
+                    "spend.",
                     float(mean),
                 )
             )
@@ -362,8 +369,8 @@ def _roi_findings(table: pl.DataFrame, roi_range: tuple[float, float], pct: int)
                     "roi_range",
                     "warning",
                     c,
-                    f"{c}: {where} has its mean {side} the plausible range {lo:g} to {hi:g}: "
-                    "treat it with caution and compare it with experiments or a tighter "
+                    f"{c}: {where} has its mean {side} the plausible range {lo:g} to {hi:g}"
+                    f"{units}: treat it with caution and compare it with experiments or a tighter "
                     "ROI prior.",
                     float(mean),
                 )
@@ -690,7 +697,8 @@ def review(
     parameters = _parameter_table(fitted, post, prior)
     findings: list[Finding] = []
     if checked_range is not None:
-        findings += _roi_findings(channels, checked_range, round(100 * level))
+        kpi = fitted.dataset.kpi
+        findings += _roi_findings(channels, checked_range, round(100 * level), kpi)
     findings.append(_baseline_finding(totals.baseline, fitted.design.dates, th))
     findings += _prior_dominated(channels, th)
     findings += _weak_parameters(parameters, th)

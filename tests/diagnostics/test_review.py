@@ -98,6 +98,8 @@ def test_roi_range_flags_interval_outside_as_critical_and_mean_outside_as_warnin
     assert subjects(r, "roi_range", "critical") == {"tv"}
     assert subjects(r, "roi_range", "warning") == {"search"}
     assert subjects(r, "roi_range") == {"tv", "search"}
+    for finding in r.by_check("roi_range"):  # the range's units, named after the KPI
+        assert f"({ds.kpi} per unit of spend; for a KPI that is not money" in finding.message
     assert not r.passed
     assert r.worst == "critical"
     # A range that holds them all gives no finding; None skips the check.
