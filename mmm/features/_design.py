@@ -232,12 +232,16 @@ def _fit_columns(
     1, centre (``Standardization.mean``) their value. Column scalers fit each column on its
     own, so the other columns' factors are those of ``scaler.fit`` on them alone.
     """
-    values = np.asarray(x, dtype=np.float64)
+    given = np.asarray(x)  # the fit stores the float dtype of its input: keep it
+    values = given.astype(np.float64)
     flat = np.zeros(values.shape[1], dtype=bool)
     while True:
         keep = ~flat
         try:
-            fitted = scaler.fit(values[:, keep]) if keep.any() else None
+            if keep.all():
+                fitted: _Scaler | None = scaler.fit(x)
+            else:
+                fitted = scaler.fit(given[:, keep]) if keep.any() else None
             break
         except ScalingError as err:
             if err.column is None:
@@ -250,7 +254,7 @@ def _fit_columns(
     if not flat.any():
         assert fitted is not None
         return fitted
-    dtype = jnp.result_type(jnp.asarray(x).dtype, float)
+    dtype = jnp.result_type(given.dtype, float)
     scale = np.ones(values.shape[1])
     centre = values.mean(axis=0)
     if fitted is not None:
