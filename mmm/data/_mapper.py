@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import polars as pl
 import yaml
 
@@ -530,13 +531,9 @@ def _drop_trailing_empty_rows(frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
             for name, dtype in frame.schema.items()
         ]
     )
-    flags = frame.select(empty.alias("empty"))["empty"].to_list()
-    trailing = 0
-    for is_empty in reversed(flags):
-        if not is_empty:
-            break
-        trailing += 1
-    return (frame.head(frame.height - trailing), trailing) if trailing else (frame, 0)
+    filled = np.flatnonzero(~frame.select(empty.alias("empty"))["empty"].to_numpy())
+    last = int(filled[-1]) + 1 if filled.size else 0
+    return frame.head(last), frame.height - last
 
 
 def _with_panel_hint(

@@ -44,7 +44,7 @@ import numpy as np
 import polars as pl
 from jaxtyping import Float
 
-from mmm.config import MIN_PERIODS, DataContractWarning, Role, column_name
+from mmm.config import MIN_PERIODS, DataContractWarning
 from mmm.data import MMMDataSet, ModelArrays
 from mmm.modeling import (
     FittedMMM,
@@ -245,8 +245,8 @@ def _train_set(dataset: MMMDataSet, lo: int, hi: int) -> MMMDataSet:
 
 def _check_spend_in_every_window(
     dataset: MMMDataSet,
+    spend: Float[np.ndarray, "time channel"],
     cuts: list[tuple[int, int, int]],
-    folds: int,
     horizon: int,
     step: int,
     window: Window,
@@ -256,11 +256,9 @@ def _check_spend_in_every_window(
     Such a window cannot be fitted (the channel is all zero there: nothing to learn, no
     scale), which is common when a channel was launched after the first cut-off.
     """
-    columns = [column_name(Role.SPEND, c) for c in dataset.channels]
-    spend = dataset.frame.select(columns).to_numpy()
     dates = dataset.dates
     for i, (lo, cut, _) in enumerate(cuts):
-        idle = [j for j in range(len(columns)) if not np.any(spend[lo:cut, j] != 0)]
+        idle = [j for j in range(spend.shape[1]) if not np.any(spend[lo:cut, j] != 0)]
         if not idle:
             continue
         names = [dataset.channels[j] for j in idle]
@@ -443,8 +441,8 @@ def cross_validate(
     length = min_train if window == "sliding" else None
     cuts = _windows(dataset.n_periods, folds, horizon, step, window, smallest, length)
 
-    _check_spend_in_every_window(dataset, cuts, folds, horizon, step, window)
     arrays = dataset.to_arrays()
+    _check_spend_in_every_window(dataset, np.asarray(arrays.spend), cuts, horizon, step, window)
     kpi = dataset.frame[dataset.kpi_column].to_numpy().astype(np.float64)
     rows: list[dict[str, Any]] = []
     rois: list[dict[str, Any]] = []
