@@ -336,12 +336,15 @@ def _interval(x: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _roi_findings(
-    table: pl.DataFrame, roi_range: tuple[float, float], pct: int, kpi: str
+    table: pl.DataFrame, roi_range: tuple[float, float], pct: int, kpi: str, value: float
 ) -> list[Finding]:
     lo, hi = roi_range
-    # the range is in KPI units per unit of money: say so, a conversions KPI needs its own
+    # the range is in the ROI's units: say which, a conversions KPI needs its own range
     units = (
-        f" ({kpi} per unit of spend; for a KPI that is not money, pass the roi_range that fits it)"
+        f" (money per unit of spend, one {kpi} valued at {value:g})"
+        if value != 1.0
+        else f" ({kpi} per unit of spend; for a KPI that is not money, set the spec's "
+        "value_per_kpi or pass the roi_range that fits it)"
     )
     out: list[Finding] = []
     for row in table.iter_rows(named=True):
@@ -698,7 +701,9 @@ def review(
     findings: list[Finding] = []
     if checked_range is not None:
         kpi = fitted.dataset.kpi
-        findings += _roi_findings(channels, checked_range, round(100 * level), kpi)
+        findings += _roi_findings(
+            channels, checked_range, round(100 * level), kpi, fitted.spec.value_per_kpi
+        )
     findings.append(_baseline_finding(totals.baseline, fitted.design.dates, th))
     findings += _prior_dominated(channels, th)
     findings += _weak_parameters(parameters, th)

@@ -14,12 +14,15 @@ effect spec decides what is sampled:
 * :class:`ROIEffect` (as Google Meridian's ROI priors): the in-window ROI
   :math:`r_c` (``media/roi``), and
 
-  .. math:: \beta_c = \frac{r_c \sum_t \mathrm{spend}_{c,t}}{s_y \sum_t u_{c,t}},
+  .. math:: \beta_c = \frac{r_c \sum_t \mathrm{spend}_{c,t}}{v \, s_y \sum_t u_{c,t}},
 
-  with :math:`s_y` the KPI scale and sums over the training window, so that the implied ROI
-  :math:`\sum_t s_y \beta_c u_{c,t} / \sum_t \mathrm{spend}_{c,t}` *is* the sampled
-  :math:`r_c` and has exactly the stated prior. ROI here is KPI units per money unit over
-  the training window, without the carry-over tail after it (ROAS when the KPI is revenue).
+  with :math:`s_y` the KPI scale, :math:`v` the money value of one KPI unit
+  (:attr:`mmm.modeling.ModelSpec.value_per_kpi`, 1 for a KPI that is money) and sums over
+  the training window, so that the implied ROI
+  :math:`v \sum_t s_y \beta_c u_{c,t} / \sum_t \mathrm{spend}_{c,t}` *is* the sampled
+  :math:`r_c` and has exactly the stated prior. ROI here is money per money unit over
+  the training window (KPI units per money unit when :math:`v = 1` and the KPI is not
+  money), without the carry-over tail after it (ROAS when the KPI is revenue).
 
 Priors may be scalar (shared) or have batch shape ``(channel,)`` (one per channel, see
 :meth:`mmm.modeling.ModelSpec.with_media_priors`).
@@ -57,12 +60,14 @@ class WindowTotals(NamedTuple):
         spend_totals: total spend per channel in money units, ``(channel,)``.
         kpi_scale: the KPI scale ``s_y`` (KPI units), scalar.
         n_periods: number of training periods ``T``.
+        value_per_kpi: the money value ``v`` of one KPI unit (1 for a KPI that is money).
     """
 
     unit_sums: Float[Array, " channel"]
     spend_totals: Float[Array, " channel"]
     kpi_scale: Float[Array, ""]
     n_periods: int
+    value_per_kpi: float = 1.0
 
 
 class AbstractMediaEffect(AbstractSpec):
@@ -134,7 +139,8 @@ class ROIEffect(AbstractMediaEffect):
     """Sample each channel's in-window ROI and derive ``beta`` from it (see module doc).
 
     Attributes:
-        roi: prior of the ROI (KPI units per money unit); default ``LogNormal(0.2, 0.9)``
+        roi: prior of the ROI (money per money unit; KPI units per money unit when the
+            spec's ``value_per_kpi`` is 1 and the KPI is not money); default ``LogNormal(0.2, 0.9)``
             (Meridian's default: median 1.22, 90% between 0.28 and 5.3).
     """
 
@@ -146,7 +152,9 @@ class ROIEffect(AbstractMediaEffect):
         params: Params,
         window: WindowTotals,
     ) -> Float[Array, " channel"]:
-        """``roi * spend_total / (kpi_scale * unit_sum)``."""
+        """``roi * spend_total / (value_per_kpi * kpi_scale * unit_sum)``."""
         return (
-            params["roi"] * window.spend_totals / (window.kpi_scale * _positive(window.unit_sums))
+            params["roi"]
+            * window.spend_totals
+            / (window.value_per_kpi * window.kpi_scale * _positive(window.unit_sums))
         )

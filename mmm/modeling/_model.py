@@ -146,6 +146,7 @@ def _coefficients(
     spend: Float[Array, "time channel"],
     design: Design,
     train_periods: int,
+    value_per_kpi: float = 1.0,
 ) -> Float[Array, " channel"]:
     """``beta`` per series from the effect's parameters (training-window sums)."""
     window = WindowTotals(
@@ -153,6 +154,7 @@ def _coefficients(
         spend_totals=spend[:train_periods].sum(axis=0),
         kpi_scale=design.scalings.kpi.scale,
         n_periods=train_periods,
+        value_per_kpi=value_per_kpi,
     )
     return effect.coefficients({k: params[k] for k in effect.param_names}, window)
 
@@ -211,7 +213,9 @@ def components(
     n = design.media.shape[0] if train_periods is None else train_periods
     if unit is None:
         unit = unit_responses(media_groups(spec), params, design.media)
-    beta = _coefficients(spec.effect, _prefixed(params, "media"), unit, design.spend, design, n)
+    beta = _coefficients(
+        spec.effect, _prefixed(params, "media"), unit, design.spend, design, n, spec.value_per_kpi
+    )
     organic, organic_beta = design.organic, jnp.zeros((0,), design.organic.dtype)
     if spec.organic_names:
         unit_o = unit_responses(organic_groups(spec), params, design.organic)

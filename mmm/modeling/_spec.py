@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -111,6 +112,12 @@ class ModelSpec(eqx.Module):
             or :class:`CoefficientEffect`); default shares ``HalfNormal(0.1)``.
         scaling: how the KPI and the media inputs are scaled (:class:`ScalingSpec`:
             KPI by its mean or peak, media by their maximum or mean).
+        value_per_kpi: the money value of one KPI unit ``v`` (revenue per conversion, say;
+            ``1.0``, the default, for a KPI that is money). ROI and mROAS are then money
+            per money everywhere: :class:`ROIEffect`'s prior, the ROI draws of the
+            diagnostics, :mod:`mmm.results`' tables and the budget plans
+            (:math:`\mathrm{ROI} = v \cdot \mathrm{KPI} / \mathrm{spend}`). Contributions,
+            response curves and uplifts stay in KPI units. A constant, never sampled.
     """
 
     channels: tuple[str, ...] = eqx.field(static=True)
@@ -124,8 +131,19 @@ class ModelSpec(eqx.Module):
         default_factory=lambda: ContributionEffect(share=dist.HalfNormal(0.1))
     )
     scaling: ScalingSpec = eqx.field(default_factory=ScalingSpec)
+    value_per_kpi: float = eqx.field(static=True, default=1.0)
 
     def __check_init__(self) -> None:
+        value = self.value_per_kpi
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not (math.isfinite(value) and value > 0)
+        ):
+            raise ValueError(
+                f"value_per_kpi={value!r} is not valid: pass the money value of one KPI unit, "
+                "a finite float > 0 (1.0 when the KPI is money)"
+            )
         _check_channels(self.channels, self.media)
         if self.organic_names:
             _check_channels(self.organic_names, self.organic, "organic_names", "organic")
@@ -168,6 +186,7 @@ class ModelSpec(eqx.Module):
         effect: AbstractMediaEffect | None = None,
         likelihood: AbstractLikelihood | None = None,
         scaling: ScalingSpec | None = None,
+        value_per_kpi: float = 1.0,
     ) -> ModelSpec:
         """Sensible defaults for ``dataset``'s frequency, length and columns.
 
@@ -186,6 +205,8 @@ class ModelSpec(eqx.Module):
             effect: override the media effect (e.g. ``ROIEffect()``).
             likelihood: override the likelihood (e.g. ``StudentTLikelihood()``).
             scaling: override the KPI and media scaling (e.g. ``ScalingSpec(kpi="peak")``).
+            value_per_kpi: the money value of one KPI unit (revenue per conversion, say):
+                ROI and mROAS, and an :class:`ROIEffect`'s prior, are then money per money.
         """
         media = default_media_spec(dataset.frequency) if media is None else media
         if isinstance(media, MediaSpec):
@@ -210,6 +231,7 @@ class ModelSpec(eqx.Module):
             organic_names=tuple(dataset.organic),
             organic=tuple(organic_default for _ in dataset.organic),
             scaling=scaling if scaling is not None else ScalingSpec(),
+            value_per_kpi=value_per_kpi,
         )
 
     def with_media_priors(
@@ -267,6 +289,7 @@ class ModelSpec(eqx.Module):
             "organic": [spec_to_dict(m) for m in self.organic],
             "organic_effect": spec_to_dict(self.organic_effect),
             "scaling": self.scaling.to_dict(),
+            "value_per_kpi": self.value_per_kpi,
         }
 
     @classmethod
@@ -284,7 +307,7 @@ class ModelSpec(eqx.Module):
                 f"mmm (it reads format_version {SPEC_FORMAT_VERSION})"
             )
         expected = {f.name for f in dataclasses.fields(cls)} | {"format_version"}
-        if set(data) != expected:
+        if set(data) | {"value_per_kpi"} != expected:  # specs saved before value_per_kpi lack it
             raise ValueError(
                 f"model spec keys {sorted(data)} do not match the expected {sorted(expected)}"
             )
@@ -302,6 +325,7 @@ class ModelSpec(eqx.Module):
                 spec_from_dict(data["organic_effect"]), AbstractMediaEffect, "organic_effect"
             ),
             scaling=ScalingSpec(**data["scaling"]),
+            value_per_kpi=float(data.get("value_per_kpi", 1.0)),
         )
 
     def to_json(self, **kwargs: Any) -> str:

@@ -37,6 +37,8 @@ class DrawTotals(NamedTuple):
             events: every component that is neither media nor organic), ``(draw, time)``.
         mean: the fitted mean ``mu`` per period, ``(draw, time)``.
         spend: spend per channel summed over the window, ``(channel,)`` (money units).
+        value_per_kpi: the money value of one KPI unit (the spec's
+            :attr:`~mmm.modeling.ModelSpec.value_per_kpi`), for :func:`roi_draws`.
     """
 
     media: Float[np.ndarray, "draw channel"]
@@ -44,6 +46,7 @@ class DrawTotals(NamedTuple):
     baseline: Float[np.ndarray, "draw time"]
     mean: Float[np.ndarray, "draw time"]
     spend: Float[np.ndarray, " channel"]
+    value_per_kpi: float = 1.0
 
 
 @jit_in_mode
@@ -89,7 +92,14 @@ def totals_of(
     ]
     media, organic, baseline, mean = (np.concatenate(p, axis=0) for p in zip(*pieces, strict=True))
     spend = np.asarray(design.spend).sum(axis=0)
-    return DrawTotals(media=media, organic=organic, baseline=baseline, mean=mean, spend=spend)
+    return DrawTotals(
+        media=media,
+        organic=organic,
+        baseline=baseline,
+        mean=mean,
+        spend=spend,
+        value_per_kpi=spec.value_per_kpi,
+    )
 
 
 def draw_totals(fitted: FittedMMM, chunk_size: int = 1000) -> DrawTotals:
@@ -98,14 +108,16 @@ def draw_totals(fitted: FittedMMM, chunk_size: int = 1000) -> DrawTotals:
 
 
 def roi_draws(totals: DrawTotals) -> Float[np.ndarray, "draw channel"]:
-    """ROI per draw and channel: contribution over the window / spend over the window.
+    """ROI per draw and channel: ``value_per_kpi * contribution / spend`` over the window.
 
-    The contribution is the channel's modeled KPI in the window itself (carry-over past the
+    Money per money (KPI units per money when ``value_per_kpi`` is 1 and the KPI is not
+    money). The contribution is the channel's modeled KPI in the window itself (carry-over past the
     window's end is not counted). A channel with no spend in the window gets NaN.
     """
     spend = totals.spend.astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(spend > 0, totals.media / np.where(spend > 0, spend, 1.0), np.nan)
+        ratio = totals.media / np.where(spend > 0, spend, 1.0)
+    return np.where(spend > 0, totals.value_per_kpi * ratio, np.nan)
 
 
 def prior_samples(

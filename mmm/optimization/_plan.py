@@ -73,8 +73,9 @@ class BudgetPlan:
             reference.
         certificate: the KKT :class:`Certificate` at the plan.
         tol: the residual below which the plan counts as converged.
-        mroas_draws: marginal KPI per extra unit of spend per channel, ``(draw, channel)``
-            (along the channel's own spend pattern for flighting).
+        mroas_draws: marginal return per extra unit of spend per channel, ``(draw,
+            channel)``: the value (``value_per_kpi`` x KPI) of the next money unit, along
+            the channel's own spend pattern for flighting.
         moved: whether the plan differs from the reference plan (more than 1e-4 of the
             budget in any cell, after projecting the reference onto the constraints).
         iterations: ascent iterations of the best start; ``starts``: how many starts.
@@ -135,6 +136,11 @@ class BudgetPlan:
         ROAS every free channel shares at the optimum.
         """
         return self.certificate.multiplier
+
+    @property
+    def value_per_kpi(self) -> float:
+        """The money value of one KPI unit (the fit's ``spec.value_per_kpi``)."""
+        return self.evaluation.value_per_kpi
 
     @property
     def spend(self) -> Float[np.ndarray, "period channel"]:
@@ -587,7 +593,8 @@ def _plan_at(problem: _Problem, cons: Constraints) -> BudgetPlan:
         np.float64,
     )
     certificate = kkt_residual(grad, spend, numpy_set)
-    mroas = np.asarray(_marginals(response, jnp.asarray(spend, dtype), horizon), np.float64)
+    marginals = _marginals(response, jnp.asarray(spend, dtype), horizon)
+    mroas = fitted.spec.value_per_kpi * np.asarray(marginals, np.float64)
     start = start_points[0] * budget_scale
     moved = bool(np.abs(spend - start).max() > 1e-4 * budget_scale)
     value = float(obj.value(jnp.asarray(evaluation.draws), ref_draws))

@@ -193,6 +193,8 @@ class PlanEvaluation:
         carry_over: ``(draw, channel)`` its part after the horizon (flighting only).
         carry_in: ``(draw, channel)`` KPI in the horizon from spend before it (flighting).
         level: the central interval level of the summaries.
+        value_per_kpi: the money value of one KPI unit (the fit's
+            ``spec.value_per_kpi``): ``roi_mean`` is ``value_per_kpi * KPI / spend``.
     """
 
     channels: tuple[str, ...]
@@ -204,6 +206,7 @@ class PlanEvaluation:
     carry_over: Float[np.ndarray, "draw channel"] | None
     carry_in: Float[np.ndarray, "draw channel"] | None
     level: float = 0.9
+    value_per_kpi: float = 1.0
 
     @property
     def draws(self) -> Float[np.ndarray, " draw"]:
@@ -256,7 +259,8 @@ class PlanEvaluation:
         s = summarize_draws(self.channel_draws, self.level)
         spend = self.spend.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            roi = np.where(spend > 0, s["mean"] / np.where(spend > 0, spend, 1.0), np.nan)
+            ratio = s["mean"] / np.where(spend > 0, spend, 1.0)
+        roi = np.where(spend > 0, self.value_per_kpi * ratio, np.nan)
         out = {
             "channel": list(self.channels),
             "spend": spend,
@@ -291,7 +295,16 @@ def evaluate_matrix(
     if horizon is None:
         draws = np.asarray(_steady(response, jnp.asarray(spend, dtype)), np.float64)
         return PlanEvaluation(
-            fitted.spec.channels, spend, None, None, draws, None, None, None, level
+            fitted.spec.channels,
+            spend,
+            None,
+            None,
+            draws,
+            None,
+            None,
+            None,
+            level,
+            fitted.spec.value_per_kpi,
         )
     flight, inherited = _flight(response, jnp.asarray(spend, dtype))
     per_period = np.asarray(flight, np.float64)
@@ -307,6 +320,7 @@ def evaluate_matrix(
         carry_over=after,
         carry_in=np.asarray(inherited, np.float64),
         level=level,
+        value_per_kpi=fitted.spec.value_per_kpi,
     )
 
 
@@ -385,7 +399,11 @@ def compare_plans(
                 "kpi_mean": float(kpi["mean"]),
                 "kpi_lower": float(kpi["lower"]),
                 "kpi_upper": float(kpi["upper"]),
-                "roi_mean": float(kpi["mean"]) / e.total_spend if e.total_spend > 0 else np.nan,
+                "roi_mean": (
+                    e.value_per_kpi * float(kpi["mean"]) / e.total_spend
+                    if e.total_spend > 0
+                    else np.nan
+                ),
                 "uplift_mean": float(up["mean"]),
                 "uplift_lower": float(up["lower"]),
                 "uplift_upper": float(up["upper"]),

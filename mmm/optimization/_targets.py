@@ -6,12 +6,16 @@ increasing, concave responses:
 * :class:`ResponseTarget` -- the objective (the expected KPI for ``objective="mean"``, the
   CVaR for ``"cvar"``, ...) reaches ``value``: the **smallest** budget that does (the
   optimal value grows with the budget);
-* :class:`ROITarget` -- the plan's KPI per unit of spend is at least ``value``: the
-  **largest** budget that keeps it (average returns fall as spend grows);
-* :class:`MROASTarget` -- the budget's marginal return (the multiplier :math:`\mu` of the
-  KKT certificate: the objective per extra unit of budget, spent optimally) is at least
-  ``value``: the **largest** budget, i.e. spend until the next unit returns less than
-  ``value``.
+* :class:`ROITarget` -- the plan's ROI (``value_per_kpi`` x KPI per unit of spend) is at
+  least ``value``: the **largest** budget that keeps it (average returns fall as spend
+  grows);
+* :class:`MROASTarget` -- the budget's marginal return (``value_per_kpi`` x the multiplier
+  :math:`\mu` of the KKT certificate: the objective per extra unit of budget, spent
+  optimally) is at least ``value``: the **largest** budget, i.e. spend until the next unit
+  returns less than ``value``.
+
+``value_per_kpi`` is the fit's :attr:`mmm.modeling.ModelSpec.value_per_kpi` (1 for a KPI
+that is money), so ROI and mROAS targets are money per money like the results tables.
 
 The search brackets the answer (doubling from the historic budget), then bisects on
 ``log B`` until the bracket is within ``rtol``; every probe is a full, certified
@@ -50,6 +54,9 @@ class _Plan(Protocol):
 
     @property
     def marginal_return(self) -> float: ...
+
+    @property
+    def value_per_kpi(self) -> float: ...
 
 
 class TargetUnreachableError(ValueError):
@@ -93,10 +100,11 @@ class ResponseTarget(AbstractTarget):
 
 
 class ROITarget(AbstractTarget):
-    """The largest budget whose optimal plan returns at least ``value`` KPI per unit spent.
+    """The largest budget whose optimal plan has an ROI of at least ``value``.
 
     Attributes:
-        value: the smallest acceptable ROI (KPI per money unit).
+        value: the smallest acceptable ROI (money per money unit: ``value_per_kpi`` x
+            KPI per unit of spend).
     """
 
     value: float
@@ -104,16 +112,17 @@ class ROITarget(AbstractTarget):
     label: ClassVar[str] = "ROI"
 
     def achieved(self, plan: _Plan) -> float:
-        """Expected KPI over spend."""
+        """``value_per_kpi`` x expected KPI over spend."""
         spend = plan.spend_total
-        return plan.expected_response / spend if spend > 0 else math.inf
+        return plan.value_per_kpi * plan.expected_response / spend if spend > 0 else math.inf
 
 
 class MROASTarget(AbstractTarget):
     """The largest budget whose last unit, spent optimally, returns at least ``value``.
 
     Attributes:
-        value: the smallest acceptable marginal return (objective per money unit).
+        value: the smallest acceptable marginal return (``value_per_kpi`` x objective per
+            money unit).
     """
 
     value: float
@@ -121,8 +130,8 @@ class MROASTarget(AbstractTarget):
     label: ClassVar[str] = "marginal return"
 
     def achieved(self, plan: _Plan) -> float:
-        """The budget multiplier of the plan's KKT certificate."""
-        return plan.marginal_return
+        """``value_per_kpi`` x the budget multiplier of the plan's KKT certificate."""
+        return plan.value_per_kpi * plan.marginal_return
 
 
 def search_budget(

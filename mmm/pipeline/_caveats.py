@@ -43,6 +43,14 @@ def _always(result: RunResult) -> list[str]:
         "of the next unit of money spent the way it was spent. Intervals are central "
         f"{level} posterior intervals: the data and priors leave that much uncertainty.",
     ]
+    value = result.fitted.spec.value_per_kpi
+    if value != 1.0:
+        kpi = result.fitted.dataset.kpi
+        notes.append(
+            f"The KPI ({kpi}) is valued at {value:,.6g} money units per unit "
+            "(model.value_per_kpi): ROI, mROAS, the ROI priors and the plausible-ROI range are "
+            f"money per money, while contributions, response curves and uplifts are in {kpi}."
+        )
     if not result.spend_is_money:
         notes.append(
             "The spend columns of these data are not money (an index or a scaled series), so "

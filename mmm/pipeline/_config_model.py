@@ -87,6 +87,7 @@ _KEYS = (
     "controls",
     "events",
     "scaling",
+    "value_per_kpi",
 )
 
 
@@ -201,6 +202,10 @@ class ModelConfig:
         controls: the controls in the model (``None``: all of the data's).
         events: the events in the model (``None``: all of the data's).
         scaling: KPI and media scaling (``None``: ``ScalingSpec()``, mean and max).
+        value_per_kpi: the money value of one KPI unit (revenue per conversion, say);
+            ROI, mROAS, ROI priors, ``report.roi_range`` and ROI/mROAS targets are then
+            money per money (``None``: 1, a KPI that is money; see
+            :attr:`~mmm.modeling.ModelSpec.value_per_kpi`).
         source: the config file, for messages (not compared).
     """
 
@@ -218,6 +223,7 @@ class ModelConfig:
     controls: tuple[str, ...] | None = None
     events: tuple[str, ...] | None = None
     scaling: ScalingSpec | None = None
+    value_per_kpi: float | None = None
     source: str = dataclasses.field(default="config", compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -268,6 +274,8 @@ class ModelConfig:
                 out[key] = list(value)
         if self.scaling is not None:
             out["scaling"] = self.scaling.to_dict()
+        if self.value_per_kpi is not None:
+            out["value_per_kpi"] = self.value_per_kpi
         return out
 
     # --- building on the data ------------------------------------------------------------
@@ -340,6 +348,7 @@ class ModelConfig:
             organic_names=tuple(dataset.organic),
             organic=organic,
             scaling=self.scaling if self.scaling is not None else ScalingSpec(),
+            value_per_kpi=1.0 if self.value_per_kpi is None else self.value_per_kpi,
         )
         if self.roi_priors:
             self._check_roi_priors(dataset.channels)
@@ -516,4 +525,5 @@ def _parse(table: Table) -> dict[str, Any]:
         "controls": table.names("controls"),
         "events": table.names("events"),
         "scaling": scaling,
+        "value_per_kpi": table.number("value_per_kpi", None, low=0.0, low_open=True),
     }

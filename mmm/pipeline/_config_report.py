@@ -26,8 +26,9 @@ class ReportConfig:
 
     Attributes:
         level: the central interval level of every summary, in ``(0, 1)``.
-        roi_range: the plausible ``(low, high)`` ROI of a channel (KPI units per money
-            unit); ``None`` (``roi_range = false``) skips the check. Default
+        roi_range: the plausible ``(low, high)`` ROI of a channel (money per money with
+            ``model.value_per_kpi``, else KPI units per money unit); ``None``
+            (``roi_range = false``) skips the check. Default
             :data:`mmm.diagnostics.DEFAULT_ROI_RANGE`.
         expected_signs: per control, the sign its effect should have (``+1`` or ``-1``).
         source: the config file, for messages (not compared).

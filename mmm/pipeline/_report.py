@@ -88,8 +88,17 @@ def _headline(result: RunResult) -> str:
         parts.append(f"<p><b>Budget plan:</b> none ({escape(result.plan_error)})</p>")
     parts.append("</div>")
     roi = result.tables["results/roi"]
-    parts.append(_roi_table(roi, level, "ROI and mROAS per channel (whole window)"))
+    caption = f"ROI and mROAS per channel (whole window){_roi_units(result)}"
+    parts.append(_roi_table(roi, level, caption))
     return "".join(parts)
+
+
+def _roi_units(result: RunResult) -> str:
+    """What ROI is measured in, when the KPI is valued (``model.value_per_kpi``)."""
+    value = result.fitted.spec.value_per_kpi
+    if value == 1.0:
+        return ""
+    return f"; money per money, one {result.dataset.kpi} valued at {value:,.6g}"
 
 
 def _roi_table(roi: pl.DataFrame, level: str, caption: str) -> str:
@@ -239,7 +248,9 @@ def _contributions(result: RunResult) -> str:
 def _roi(result: RunResult) -> str:
     level = _pct(result.config.report.level)
     parts = [
-        _roi_table(result.tables["results/roi"], level, "Incremental ROI and mROAS"),
+        _roi_table(
+            result.tables["results/roi"], level, f"Incremental ROI and mROAS{_roi_units(result)}"
+        ),
         _plot(result, "results/roi", "ROI per channel"),
         _plot(result, "results/mroas", "mROAS per channel"),
     ]
@@ -290,7 +301,7 @@ def _plan(result: RunResult) -> str:
         f"historic mix) {plan.prob_beats_reference:.2f}.</p>",
         f"<p>Optimality certificate: KKT residual {format_value(cert.residual)} "
         f"({escape(status)}, tolerance {format_value(plan.tol)}), marginal return of the "
-        f"budget {format_value(plan.marginal_return)}. Binding constraints: "
+        f"budget {format_value(plan.value_per_kpi * plan.marginal_return)}. Binding constraints: "
         f"{escape(_binding(plan.binding))}.</p>",
         table(
             result.tables["plan/allocation"],

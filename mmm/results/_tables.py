@@ -24,7 +24,7 @@ def roi_table(
     level: float = 0.9,
     *,
     roi: RoiDefinition = "incremental",
-    value_per_kpi: float = 1.0,
+    value_per_kpi: float | None = None,
     chunk_size: int = 500,
 ) -> pl.DataFrame:
     """Per channel: spend, contribution, ROI, cost per KPI, share and mROAS with intervals.
@@ -37,8 +37,8 @@ def roi_table(
         roi: ``"incremental"`` (default: the KPI the window's spend caused, its carry-over
             after the window included) or ``"attributed"`` (the contribution inside the
             window, carry-in from earlier spend included): see :mod:`mmm.results._roi`.
-        value_per_kpi: value of one KPI unit (e.g. revenue per conversion) for ROI and
-            mROAS.
+        value_per_kpi: money value of one KPI unit (e.g. revenue per conversion) for ROI
+            and mROAS; ``None`` (default): the fit's ``spec.value_per_kpi`` (1 unless set).
         chunk_size: draws per compiled call.
 
     Returns:
@@ -49,7 +49,8 @@ def roi_table(
     check_level(level)
     resolved = resolve_window(list(fitted.dataset.dates), window)
     draws = window_draws(fitted, [resolved], chunk_size)
-    return metrics_frame(channel_metrics(draws, roi, value_per_kpi), level)
+    value = fitted.spec.value_per_kpi if value_per_kpi is None else value_per_kpi
+    return metrics_frame(channel_metrics(draws, roi, value), level)
 
 
 def roi_by_period(
@@ -58,16 +59,18 @@ def roi_by_period(
     level: float = 0.9,
     *,
     roi: RoiDefinition = "incremental",
-    value_per_kpi: float = 1.0,
+    value_per_kpi: float | None = None,
     chunk_size: int = 500,
 ) -> pl.DataFrame:
     """:func:`roi_table` per calendar period or per named ``(start, end)`` window.
 
     All windows are evaluated in one pass over the draws. With ``roi="incremental"`` each
     window's spend is credited with the KPI it causes in later windows too.
+    ``value_per_kpi`` as in :func:`roi_table`.
     """
     check_level(level)
     dates = list(fitted.dataset.dates)
     windows = calendar_windows(dates, by) if isinstance(by, str) else custom_windows(dates, by)
     draws = window_draws(fitted, windows, chunk_size)
-    return metrics_frame(channel_metrics(draws, roi, value_per_kpi), level)
+    value = fitted.spec.value_per_kpi if value_per_kpi is None else value_per_kpi
+    return metrics_frame(channel_metrics(draws, roi, value), level)

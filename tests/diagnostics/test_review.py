@@ -110,6 +110,21 @@ def test_roi_range_flags_interval_outside_as_critical_and_mean_outside_as_warnin
     assert skipped.roi_range is None
 
 
+def test_roi_range_checks_the_valued_roi_of_a_kpi_that_is_not_money(
+    spec, ds, prior, window
+) -> None:
+    """``value_per_kpi = 4``: conversions ROI 2 is money ROI 8, inside (5, 10), named so."""
+    n_periods, scale, spend = window
+    roi = np.full((N_PRIOR, len(CHANNELS)), 2.0) * np.array([1.0, 1.0, 3.0])  # KPI per money
+    share = roi * spend / (n_periods * scale)
+    valued = dataclasses.replace(spec, value_per_kpi=4.0)
+    r = review(posterior(valued, ds, prior, media__share=share), roi_range=(5, 10), prior=prior)
+    np.testing.assert_allclose(r.channels["roi_mean"].to_numpy(), 4.0 * roi[0], rtol=1e-3)
+    assert subjects(r, "roi_range", "critical") == {"social"}  # 24 money per money
+    (finding,) = r.by_check("roi_range")
+    assert f"(money per unit of spend, one {ds.kpi} valued at 4)" in finding.message
+
+
 # --- negative baseline and media share -----------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from optimization_helpers import analytic_mm_optimum, michaelis_menten_fit
@@ -370,3 +372,32 @@ def test_dual_mode_finds_the_budget_a_target_needs(mm) -> None:
     assert roi.target == ROITarget(1.1 * optimal_kpi(budget) / budget)
     with pytest.raises(TargetUnreachableError, match="short of the target"):
         optimize_budget(fit, target=ResponseTarget(10 * float(a.sum())), max_budget=100 * budget)
+
+
+def test_a_valued_kpi_plans_the_same_and_reports_money(mm) -> None:
+    """``spec.value_per_kpi = v``: same allocation; ROI, mROAS and ROI/mROAS targets x v."""
+    fit, a, k, budget = mm
+    v = 3.0
+    valued = dataclasses.replace(fit, spec=dataclasses.replace(fit.spec, value_per_kpi=v))
+    plain_plan = optimize_budget(fit, total_budget=budget)
+    plan = optimize_budget(valued, total_budget=budget)
+    np.testing.assert_allclose(plan.spend, plain_plan.spend, rtol=1e-6)
+    assert plan.value_per_kpi == v
+    np.testing.assert_allclose(plan.mroas_draws, v * plain_plan.mroas_draws, rtol=1e-6)
+    frame, plain_frame = plan.to_frame(), plain_plan.to_frame()
+    np.testing.assert_allclose(frame["kpi_mean"], plain_frame["kpi_mean"], rtol=1e-6)
+    np.testing.assert_allclose(frame["roi_mean"], v * frame["kpi_mean"] / frame["spend"])
+    np.testing.assert_allclose(frame["mroas_mean"], v * plain_frame["mroas_mean"], rtol=1e-6)
+
+    def marginal(b: float) -> float:  # KPI per money at the analytic optimum
+        x = analytic_mm_optimum(a, k, b)
+        return float((a * k / (k + x) ** 2)[x > 0].mean())
+
+    mu = 2.0 * v * marginal(budget)  # money per money
+    rich = optimize_budget(valued, target=MROASTarget(mu))
+    assert v * marginal(rich.total_budget) >= mu * (1 - 1e-3)
+    assert v * marginal(rich.total_budget * (1 + 3e-3)) < mu
+    roi_goal = 1.1 * v * plain_plan.expected_response / budget
+    roi = optimize_budget(valued, target=ROITarget(roi_goal))
+    assert v * roi.expected_response / roi.spend_total >= roi_goal * (1 - 1e-6)
+    assert roi.total_budget < budget  # a higher ROI than the budget's: less spend

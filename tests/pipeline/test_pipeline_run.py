@@ -289,3 +289,40 @@ def test_geo_caveat_names_the_series_that_was_modelled() -> None:
     assert "3 geos (column 'Market'); this model is of geo 'west' alone" in kept
     (total,) = notes(GeoReduction("Market", ("east", "west"), None, 20, 10))
     assert "total over 2 geos" in total
+
+
+def test_fit_values_a_conversions_kpi(tmp_path: pathlib.Path) -> None:
+    """``model.value_per_kpi``: ROI, mROAS, the plan's ROI and the report are money per money."""
+    value = 25.0
+    frame, _ = simulate_frame(60, 2, 3, n_controls=0, n_events=0)
+    data = tmp_path / "conversions.csv"
+    frame.select(
+        pl.col("date").alias("Week"),
+        (pl.col("kpi__revenue") / value).alias("Conversions"),
+        pl.col("spend__tv").alias("TV"),
+        pl.col("spend__search").alias("Search"),
+    ).write_csv(data)
+    config = tmp_path / "run.toml"
+    config.write_text(
+        '[data.mapping]\ncolumns = { Week = "date", Conversions = "kpi__conversions", '
+        'TV = "spend__tv", Search = "spend__search" }\n'
+        f"[model]\nvalue_per_kpi = {value}\n"
+        "[sampler]\nchains = 1\ndraws = 150\ntune = 150\n"
+    )
+    out = tmp_path / "out"
+    assert cli.main(["fit", str(data), "--config", str(config), "--out", str(out), "--quiet"]) == 0
+    fitted = mmm.load(out / "model")
+    assert fitted.spec.value_per_kpi == value
+    roi = pl.read_parquet(out / "tables/results/roi.parquet")
+    # the ROI of each channel is the value of the KPI it caused per unit of spend
+    np.testing.assert_allclose(
+        roi["roi_mean"], value * roi["contribution_mean"] / roi["spend"], rtol=1e-6
+    )
+    unvalued = mmm.results.roi_table(fitted, value_per_kpi=1.0)
+    np.testing.assert_allclose(roi["mroas_mean"], value * unvalued["mroas_mean"], rtol=1e-5)
+    plan = pl.read_parquet(out / "tables/plan/allocation.parquet")
+    np.testing.assert_allclose(
+        plan["roi_mean"], value * plan["kpi_mean"] / plan["spend"], rtol=1e-6
+    )
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "valued at 25 money units per unit" in report

@@ -76,6 +76,7 @@ seasonality = { yearly_order = 3 }
 controls = ["competitor_sales"]
 events = []
 scaling = { kpi = "peak" }
+value_per_kpi = 35.0
 
 [model.media]
 order = "adstock_first"
@@ -144,6 +145,7 @@ model:
   controls: [competitor_sales]
   events: []
   scaling: {kpi: peak}
+  value_per_kpi: 35.0
   media:
     order: adstock_first
     adstock:
@@ -371,6 +373,7 @@ def test_full_model_spec(full, ds):
     assert spec.baseline[2].order == 3
     assert isinstance(spec.likelihood, StudentTLikelihood)
     assert spec.scaling == ScalingSpec(kpi="peak")
+    assert spec.value_per_kpi == 35.0  # ROI priors above are money per money
     assert spec.organic_names == ("channel0",)  # organic untouched: the default
     default = ModelSpec.default(ds)
     assert [spec_to_dict(m) for m in spec.organic] == [spec_to_dict(m) for m in default.organic]
@@ -601,6 +604,10 @@ BAD = [
     ({"model": {"events": ["a", "a"]}}, "model.events", "more than once"),
     ({"model": {"scaling": {"kpi": "median"}}}, "model.scaling.kpi", "['mean', 'peak']"),
     ({"model": {"scaling": {"spend": "max"}}}, "model.scaling.spend", "unknown key"),
+    ({"model": {"value_per_kpi": 0}}, "model.value_per_kpi", "> 0"),
+    ({"model": {"value_per_kpi": "35"}}, "model.value_per_kpi", "a string"),
+    ({"model": {"value_per_kpi": float("inf")}}, "model.value_per_kpi", "not valid"),
+    ({"model": {"value_per_kpi": None}}, "model.value_per_kpi", "null"),
     ({"sampler": {"method": "nut"}}, "sampler.method", "did you mean 'nuts'"),
     ({"sampler": {"chains": 0}}, "sampler.chains", ">= 1"),
     ({"sampler": {"chains": True}}, "sampler.chains", "a boolean"),

@@ -1,5 +1,6 @@
 """ROI, incremental KPI, mROAS: windowed sums, a numpy finite difference, the truth."""
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -123,3 +124,26 @@ def test_bad_arguments_are_rejected(fitted_sim: tuple[FittedMMM, SimulationTruth
         roi_table(f, value_per_kpi=0.0)
     with pytest.raises(ValueError, match="not a date"):
         roi_table(f, window=("last year", None))
+
+
+def test_roi_and_mroas_take_the_fits_value_per_kpi(
+    fitted_sim: tuple[FittedMMM, SimulationTruth],
+) -> None:
+    """A fit of conversions valued at ``v``: ROI and mROAS x v, costs and contributions not."""
+    plain, _ = fitted_sim
+    v = 40.0
+    valued = dataclasses.replace(plain, spec=dataclasses.replace(plain.spec, value_per_kpi=v))
+    base, money = roi_table(plain), roi_table(valued)
+    for column in ("roi_mean", "roi_lower", "roi_upper", "mroas_mean", "mroas_upper"):
+        np.testing.assert_allclose(money[column], v * base[column], rtol=1e-6)
+    for column in ("contribution_mean", "cost_per_kpi_mean", "share_mean"):
+        np.testing.assert_allclose(money[column], base[column], rtol=1e-6)
+    # an explicit value wins over the fit's
+    np.testing.assert_allclose(
+        roi_table(valued, value_per_kpi=1.0)["roi_mean"], base["roi_mean"], rtol=1e-6
+    )
+    by_quarter = roi_by_period(valued, "quarter")
+    plain_quarter = roi_by_period(plain, "quarter")
+    np.testing.assert_allclose(
+        by_quarter["roi_mean"].fill_nan(0.0), v * plain_quarter["roi_mean"].fill_nan(0.0)
+    )
