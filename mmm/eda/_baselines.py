@@ -2,10 +2,12 @@ r"""OLS and ridge baselines on the feature pipeline's design: a reference for th
 
 Both regress the scaled KPI on the :mod:`mmm.eda._design` design (media unit responses
 with fixed transform parameters, organic responses, baseline basis). Contributions are
-``coef_j X_tj`` summed per component, in KPI units; a channel's quick ROI is its summed
-contribution over the window divided by its summed spend (carry-over past the window's
-end is not counted). These numbers ignore the uncertainty in the transform parameters: use
-them as a sanity reference, not as the answer.
+``coef_j X_tj`` summed per component, in KPI units; a channel's quick ROI is the value
+of its summed contribution over the window (``value_per_kpi`` x KPI, money per money when
+the KPI is valued as in :attr:`mmm.modeling.ModelSpec.value_per_kpi`) divided by its
+summed spend (carry-over past the window's end is not counted). These numbers ignore the
+uncertainty in the transform parameters: use them as a sanity reference, not as the
+answer.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class LinearBaseline:
         design: the regression design it was fitted on.
         transform_params: the fixed transform parameters, per channel / organic series.
         cv: the ridge penalty search (``None`` for OLS).
+        value_per_kpi: the money value of one KPI unit, for the quick ROI (1: KPI units
+            per unit of spend).
     """
 
     method: Literal["ols", "ridge"]
@@ -49,6 +53,7 @@ class LinearBaseline:
     design: RegressionDesign
     transform_params: dict[str, dict[str, float]]
     cv: RidgeCV | None
+    value_per_kpi: float = 1.0
 
     @property
     def fitted(self) -> Float[np.ndarray, " time"]:
@@ -106,12 +111,16 @@ class LinearBaseline:
         )
 
     def channels(self) -> pl.DataFrame:
-        """Per paid channel: ``spend``, ``contribution``, ``share`` of the KPI, ``roi``."""
+        """Per paid channel: ``spend``, ``contribution``, ``share`` of the KPI, ``roi``.
+
+        ``roi`` is ``value_per_kpi * contribution / spend`` (NaN without spend).
+        """
         parts = self.component_contributions()
         spend = self.design.spend.sum(axis=0)
         contribution = np.array([parts[c].sum() for c in self.design.channels])
         with np.errstate(divide="ignore", invalid="ignore"):
-            roi = np.where(spend > 0, contribution / np.where(spend > 0, spend, 1.0), np.nan)
+            ratio = contribution / np.where(spend > 0, spend, 1.0)
+        roi = np.where(spend > 0, self.value_per_kpi * ratio, np.nan)
         return pl.DataFrame(
             {
                 "channel": list(self.design.channels),
@@ -155,6 +164,7 @@ def linear_baselines(
     horizon: int | None = None,
     min_train: int | None = None,
     features: EDAFeatures | None = None,
+    value_per_kpi: float = 1.0,
 ) -> Baselines:
     """Fit OLS and ridge (penalty by rolling-origin CV) on the dataset's design.
 
@@ -168,6 +178,8 @@ def linear_baselines(
         horizon: validation periods per fold (``None``: the second half split evenly).
         min_train: training periods of the first fold (``None``: half the data).
         features: already resolved features (overrides ``spec``).
+        value_per_kpi: the money value of one KPI unit (revenue per conversion, say), for
+            the quick ROI; 1 for a KPI that is money.
 
     Returns:
         :class:`Baselines` with ``.ols`` and ``.ridge``.
@@ -179,6 +191,13 @@ def linear_baselines(
         >>> fits.ridge.r2 > 0.5, fits.ridge.transform_params["tv"]["adstock/alpha"]
         (True, 0.4)
     """
+    if isinstance(value_per_kpi, bool) or not (
+        isinstance(value_per_kpi, int | float) and np.isfinite(value_per_kpi) and value_per_kpi > 0
+    ):
+        raise ValueError(
+            f"value_per_kpi={value_per_kpi!r} is not valid: pass the money value of one KPI "
+            "unit, a finite float > 0 (1.0 when the KPI is money)"
+        )
     features = resolve_features(dataset, spec) if features is None else features
     params = resolve_transform_params(features, transform_params)
     arrays = dataset.to_arrays()
@@ -193,6 +212,8 @@ def linear_baselines(
         min_train=min_train,
     )
     return Baselines(
-        ols=LinearBaseline("ols", ols(design.x, design.y), design, params, None),
-        ridge=LinearBaseline("ridge", ridge(design.x, design.y, cv.penalty), design, params, cv),
+        ols=LinearBaseline("ols", ols(design.x, design.y), design, params, None, value_per_kpi),
+        ridge=LinearBaseline(
+            "ridge", ridge(design.x, design.y, cv.penalty), design, params, cv, value_per_kpi
+        ),
     )

@@ -145,6 +145,7 @@ def report(
     folds: int = 5,
     horizon: int | None = None,
     min_train: int | None = None,
+    value_per_kpi: float = 1.0,
 ) -> EDAReport:
     """Analyse a dataset before modeling: profile, collinearity, baselines, findings.
 
@@ -163,6 +164,8 @@ def report(
         folds: rolling-origin folds of the ridge CV.
         horizon: validation periods per fold (``None``: the second half split evenly).
         min_train: training periods of the first fold (``None``: half the data).
+        value_per_kpi: the money value of one KPI unit, for the baselines' quick ROI (see
+            :attr:`mmm.modeling.ModelSpec.value_per_kpi`); 1 for a KPI that is money.
 
     Returns:
         The :class:`EDAReport`.
@@ -198,6 +201,7 @@ def report(
         horizon=horizon,
         min_train=min_train,
         features=features,
+        value_per_kpi=value_per_kpi,
     )
     design = baselines.ols.design
     collinear = collinearity(ds, design)

@@ -246,7 +246,7 @@ def run(
     plots: Plots = {}
 
     with progress.stage("EDA", dataset.summary().splitlines()[0]):
-        eda_report = eda.report(dataset)
+        eda_report = eda.report(dataset, value_per_kpi=spec.value_per_kpi)
         tables.update({f"eda/{k}": v for k, v in eda.report_tables(eda_report).items()})
         _draw(plots, "eda", eda.report_figures(eda_report), dpi)
         progress.note(f"{eda_report.worst}: {len(eda_report.findings)} finding(s)")

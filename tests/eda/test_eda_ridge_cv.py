@@ -166,3 +166,31 @@ def test_baselines_recover_the_truth_with_the_true_transforms() -> None:
     table = fits.ridge.channels()
     np.testing.assert_allclose(table["roi"], table["contribution"] / table["spend"])
     assert fits.ridge.fit.penalty == fits.ridge.cv.penalty
+
+
+def test_a_valued_conversions_kpi_gives_the_money_roi_of_the_truth() -> None:
+    """KPI = revenue / 25 (conversions) with ``value_per_kpi = 25``: the true ROAS again."""
+    ds, truth = simulate(n_weeks=104, n_channels=3, seed=4, noise=0.0)
+    conversions = MMMDataSet.from_frame(
+        ds.frame.with_columns(pl.col(ds.kpi_column) / 25.0), warn=False
+    )
+    true_params = {
+        c: {
+            "adstock/alpha": truth.params[c].adstock_params["alpha"],
+            **{f"saturation/{k}": v for k, v in truth.params[c].saturation_params.items()},
+        }
+        for c in ds.channels
+    }
+    spec = ModelSpec.default(ds, media=MediaSpec(GeometricAdstock(l_max=8), HillSaturation()))
+    fits = linear_baselines(
+        conversions, spec, transform_params=true_params, folds=3, value_per_kpi=25.0
+    )
+    roi = dict(zip(*fits.ols.channels().select("channel", "roi"), strict=True))
+    for channel in ds.channels:
+        assert roi[channel] == pytest.approx(truth.roi[channel], rel=1e-3), channel
+    plain = linear_baselines(conversions, spec, transform_params=true_params, folds=3)
+    np.testing.assert_allclose(
+        fits.ridge.channels()["roi"], 25.0 * plain.ridge.channels()["roi"], rtol=1e-9
+    )
+    with pytest.raises(ValueError, match="value_per_kpi"):
+        linear_baselines(conversions, spec, value_per_kpi=0.0)
