@@ -220,11 +220,12 @@ class MMMDataSet:
 
     # --- model arrays ---------------------------------------------------------------------
 
-    def _matrix(self, role: Role, names: Sequence[str], dtype: Any) -> jnp.ndarray:
+    def _matrix(self, role: Role, names: Sequence[str], dtype: np.dtype) -> jnp.ndarray:
+        # cast on the host and device_put: jnp.asarray compiles a program per shape
         if not names:
-            return jnp.zeros((self.n_periods, 0), dtype=dtype)
+            return jax.device_put(np.zeros((self.n_periods, 0), dtype=dtype))
         block = self._frame.select([column_name(role, n) for n in names]).to_numpy()
-        return jnp.asarray(np.ascontiguousarray(block), dtype=dtype)
+        return jax.device_put(np.ascontiguousarray(block, dtype=dtype))
 
     def to_arrays(self, dtype: Any = None) -> ModelArrays:
         """The data as JAX arrays with coordinate labels, for the modeling layer.
@@ -238,14 +239,14 @@ class MMMDataSet:
             (time, media_channel)``, ``organic``, ``controls`` and ``events`` (``(time, 0)``
             when absent), in the dataset's units.
         """
-        dtype = jnp.dtype(dtype) if dtype is not None else jnp.zeros(()).dtype
+        dtype = np.dtype(dtype if dtype is not None else jax.dtypes.canonicalize_dtype(float))
         if dtype == jnp.float64 and not jax.config.read("jax_enable_x64"):
             raise ValueError(
                 "dtype=float64 needs JAX's 64-bit mode: call "
                 "jax.config.update('jax_enable_x64', True) first, or use float32"
             )
         return ModelArrays(
-            kpi=jnp.asarray(self._frame[self.kpi_column].to_numpy(), dtype=dtype),
+            kpi=jax.device_put(np.asarray(self._frame[self.kpi_column].to_numpy(), dtype=dtype)),
             spend=self._matrix(Role.SPEND, self.channels, dtype),
             media=self._matrix(Role.MEDIA, self.media_channels, dtype),
             organic=self._matrix(Role.ORGANIC, self.organic, dtype),

@@ -254,7 +254,7 @@ def _mean_media(
     n = next(iter(samples.values())).shape[0]
     total = np.zeros(design.media.shape, dtype=np.float64)
     for i in range(0, n, chunk_size):
-        part = {k: jnp.asarray(v[i : i + chunk_size]) for k, v in samples.items()}
+        part = {k: jax.device_put(v[i : i + chunk_size]) for k, v in samples.items()}
         total += np.asarray(chunk_sum(part), dtype=np.float64)
     return total / n
 

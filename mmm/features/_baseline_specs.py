@@ -8,6 +8,7 @@ scaled KPI units.
 from __future__ import annotations
 
 import abc
+import functools
 from collections.abc import Mapping
 from typing import ClassVar
 
@@ -142,7 +143,8 @@ class Intercept(AbstractBaseline):
 
     def features(self, context: DesignContext) -> Float[Array, "time feature"]:
         """A column of ones, ``(time, 1)``."""
-        return jnp.ones((len(context.dates), 1), dtype=context.t.dtype)
+        # built on the host: an eager jnp.ones compiles programs of its own
+        return jax.device_put(np.ones((len(context.dates), 1), dtype=np.dtype(context.t.dtype)))
 
     def labels(self, context: DesignContext) -> tuple[str, ...]:
         """``("intercept",)``."""
@@ -248,9 +250,8 @@ class Fourier(AbstractBaseline):
         else:
             period = self.period / DAYS_PER_YEAR
             t = years_since_epoch(context.dates, period=period)
-        return fourier_features(
-            jnp.asarray(t, dtype=context.t.dtype), period=period, order=self.order
-        )
+        t = jax.device_put(np.asarray(t, dtype=np.dtype(context.t.dtype)))  # no compile
+        return fourier_features(t, period=period, order=self.order)
 
     def labels(self, context: DesignContext) -> tuple[str, ...]:
         """``("<name>_sin_1", "<name>_cos_1", ...)``."""
@@ -295,9 +296,16 @@ class Events(AbstractBaseline):
         """The events with their windows, ``(time, event)``."""
         if context.events.shape[1] == 0:
             return context.events
-        spread = jax.vmap(lambda e: event_window(e, pre=self.pre, post=self.post))
-        return spread(context.events.T).T
+        return _event_windows(context.events, self.pre, self.post)
 
     def labels(self, context: DesignContext) -> tuple[str, ...]:
         """The event names."""
         return context.event_names
+
+
+@functools.partial(jax.jit, static_argnames=("pre", "post"))
+def _event_windows(
+    events: Float[Array, "time event"], pre: int, post: int
+) -> Float[Array, "time event"]:
+    """:func:`event_window` of every column, one compiled program (eagerly: three)."""
+    return jax.vmap(lambda e: event_window(e, pre=pre, post=post), in_axes=1, out_axes=1)(events)

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TypeVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
@@ -300,6 +301,8 @@ def media_inputs(
     Raises:
         ValueError: for ``input='exposure'`` on a channel without ``media__<channel>``.
     """
+    if all(spec.input == "spend" for spec in specs.values()):
+        return arrays.spend  # the common case, without an eager op (one compile each)
     columns = []
     for i, (channel, spec) in enumerate(specs.items()):
         if spec.input == "spend":
@@ -316,15 +319,22 @@ def media_inputs(
 
 def design_context(arrays: ModelArrays, scalings: Scalings) -> DesignContext:
     """The scaled inputs of the baseline specs for ``arrays`` (training or future periods)."""
-    t = time_index(arrays.dates, start=scalings.start, end=scalings.end)
     controls = (
         scalings.controls.transform(arrays.controls)
         if scalings.controls is not None
         else arrays.controls
     )
+    return _context(arrays, scalings, controls)
+
+
+def _context(
+    arrays: ModelArrays, scalings: Scalings, controls: Float[Array, "time control"]
+) -> DesignContext:
+    """:func:`design_context` with the controls already scaled."""
+    t = time_index(arrays.dates, start=scalings.start, end=scalings.end)
     return DesignContext(
         dates=arrays.dates,
-        t=jnp.asarray(t, dtype=arrays.kpi.dtype),
+        t=jax.device_put(np.asarray(t, dtype=np.dtype(arrays.kpi.dtype))),  # no compile
         controls=controls,
         events=arrays.events,
         control_names=arrays.control_names,
@@ -381,22 +391,34 @@ def build_design(
             f"scalings were fitted on {scalings.media.scale.shape[0]} channels, the data have "
             f"{len(arrays.channels)}: use the training design's scalings on the same channels"
         )
-    context = design_context(arrays, scalings)
-    matrices = tuple(spec.features(context) for spec in baseline)
-    organic = (
-        scalings.organic.transform(arrays.organic)
-        if scalings.organic is not None
-        else arrays.organic
+    kpi, scaled_inputs, controls, organic = _scaled(
+        (scalings.kpi, scalings.media, scalings.controls, scalings.organic),
+        (arrays.kpi, inputs, arrays.controls, arrays.organic),
     )
+    context = _context(arrays, scalings, controls)
     return Design(
-        kpi=scalings.kpi.transform(arrays.kpi),
-        media=scalings.media.transform(inputs),
+        kpi=kpi,
+        media=scaled_inputs,
         spend=arrays.spend,
         organic=organic,
-        baseline=matrices,
+        baseline=tuple(spec.features(context) for spec in baseline),
         scalings=scalings,
         dates=arrays.dates,
         channels=arrays.channels,
         organic_names=arrays.organic_names,
         baseline_labels=tuple(spec.labels(context) for spec in baseline),
+    )
+
+
+@eqx.filter_jit
+def _scaled(scalers: tuple[object, ...], values: tuple[Array, ...]) -> tuple[Array, ...]:
+    """Each of ``values`` through its scaler's ``transform`` (``None``: as it is).
+
+    One program for the KPI, media inputs, controls and organic series: eagerly each
+    transform compiles small programs of its own on a cold start. The scalers' arrays and
+    the values are its arguments (no dates), so data of the same shapes reuse it.
+    """
+    return tuple(
+        x if scaler is None else scaler.transform(x)  # type: ignore[attr-defined]
+        for scaler, x in zip(scalers, values, strict=True)
     )

@@ -34,6 +34,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
@@ -64,6 +65,18 @@ class ScalingError(ValueError):
 def _as_float(x: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
     x = jnp.asarray(x)
     return x.astype(jnp.result_type(x.dtype, float))
+
+
+def _fitted(values: Any, like: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
+    """Fitted factors ``values`` as a device array of ``like``'s float dtype.
+
+    Cast on the host and ``device_put``: ``jnp.asarray`` of a host array compiles a small
+    program per shape, which a cold start pays for every scaler it fits.
+    """
+    dtype = np.dtype(like.dtype if hasattr(like, "dtype") else np.asarray(like).dtype)
+    float_dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(float)
+    target = jax.dtypes.canonicalize_dtype(float_dtype)  # float32 unless 64-bit mode
+    return jax.device_put(np.asarray(values, dtype=target))
 
 
 def _training_matrix(x: Float[ArrayLike, "time feature"], scaler: str) -> np.ndarray:
@@ -189,8 +202,7 @@ class Standardization(eqx.Module):
             "is constant (standard deviation 0)",
             "drop the column, or widen the training window so that it varies",
         )
-        dtype = _as_float(x).dtype
-        return cls(jnp.asarray(mean, dtype=dtype), jnp.asarray(std, dtype=dtype))
+        return cls(_fitted(mean, x), _fitted(std, x))
 
     def transform(self, x: Float[ArrayLike, "*batch feature"]) -> Float[Array, "*batch feature"]:
         r"""Standardize: :math:`z = (x - \mu) / \sigma`, column by column.
@@ -295,7 +307,7 @@ class MaxScaling(eqx.Module):
             "is all zero in the training window",
             "drop the channel, or choose a training window in which it has spend",
         )
-        return cls(jnp.asarray(scale, dtype=_as_float(x).dtype))
+        return cls(_fitted(scale, x))
 
     def transform(self, x: Float[ArrayLike, "*batch feature"]) -> Float[Array, "*batch feature"]:
         """Scale: ``z = x / scale``, column by column.
@@ -398,7 +410,7 @@ class MeanScaling(eqx.Module):
             "(the KPI) is all zero in the training window",
             "check the KPI column, or choose a window with a non-zero KPI",
         )
-        return cls(jnp.asarray(scale[0], dtype=_as_float(y).dtype))
+        return cls(_fitted(scale[0], y))
 
     def transform(self, y: Float[ArrayLike, "..."]) -> Float[Array, "..."]:
         """Scale: ``z = y / scale`` (any shape).
@@ -469,7 +481,7 @@ class MeanColumnScaling(MaxScaling):
             "is all zero in the training window",
             "drop the channel, or choose a training window in which it has spend",
         )
-        return cls(jnp.asarray(scale, dtype=_as_float(x).dtype))
+        return cls(_fitted(scale, x))
 
 
 class PeakScaling(MeanScaling):
@@ -506,4 +518,4 @@ class PeakScaling(MeanScaling):
             "(the KPI) is all zero in the training window",
             "check the KPI column, or choose a window with a non-zero KPI",
         )
-        return cls(jnp.asarray(scale[0], dtype=_as_float(y).dtype))
+        return cls(_fitted(scale[0], y))

@@ -120,10 +120,26 @@ def _with_dtype(spec: ModelSpec, dtype: Any) -> ModelSpec:
 
     def cast(leaf: Any) -> Any:
         if isinstance(leaf, jax.Array | np.ndarray) and jnp.issubdtype(leaf.dtype, jnp.floating):
-            return jnp.asarray(leaf, dtype=dtype)
+            if isinstance(leaf, jax.Array) and leaf.dtype == dtype:
+                return leaf
+            # cast on the host and device_put: jnp.asarray compiles a program per shape
+            return jax.device_put(np.asarray(leaf).astype(dtype))
         return leaf
 
     return jax.tree_util.tree_map(cast, spec)
+
+
+def prng_key(seed: int) -> jax.Array:
+    """``jax.random.PRNGKey(seed)``, built on the host for ``0 <= seed < 2**32``.
+
+    JAX's default (threefry) key of such a seed is ``[0, seed]`` (uint32); other PRNG
+    implementations and seeds go through ``jax.random.PRNGKey``. Building it on the device
+    compiles two small programs, which a cold start would pay for.
+    """
+    threefry = getattr(jax.config, "jax_default_prng_impl", None) == "threefry2x32"
+    if threefry and isinstance(seed, int | np.integer) and 0 <= int(seed) < 2**32:
+        return jax.device_put(np.array([0, int(seed)], dtype=np.uint32))
+    return jax.random.PRNGKey(seed)
 
 
 _MCMC = ("nuts", "hmc")
@@ -430,7 +446,7 @@ def fit(
         "compile": mode,
     }
     start = time.perf_counter()
-    samples, stats, extra = _RUNNERS[method](spec, design, jax.random.PRNGKey(seed), options)
+    samples, stats, extra = _RUNNERS[method](spec, design, prng_key(seed), options)
     seconds = time.perf_counter() - start
     settings = {k: v for k, v in options.items() if k not in ("progress_bar", "init")}
     info = FitInfo(

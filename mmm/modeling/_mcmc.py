@@ -44,7 +44,7 @@ from jax.sharding import Mesh, PartitionSpec
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer.hmc import hmc
-from numpyro.infer.util import constrain_fn, potential_energy
+from numpyro.infer.util import ParamInfo, constrain_fn, potential_energy
 
 from mmm.features import Design
 from mmm.modeling._compile import CompilerOptions, jitted
@@ -224,6 +224,15 @@ def starting_point(
     elsewhere; ``start=None`` is the cold start (prior means, :data:`INIT_JITTER`). A
     jittered point whose potential is not finite falls back to the centre.
     """
+    candidate, centre = _candidate(problem, key, start)
+    ok = jnp.isfinite(_potential(problem, candidate))
+    return jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), candidate, centre)
+
+
+def _candidate(
+    problem: Problem, key: jax.Array, start: Start | None
+) -> tuple[dict[str, jax.Array], dict[str, jax.Array]]:
+    """The jittered candidate start and the centre it falls back to (unconstrained)."""
     centre = prior_centre(*problem, start)
     jitter = INIT_JITTER if start is None else start.jitter
     leaves, tree = jax.tree_util.tree_flatten(centre)
@@ -232,9 +241,36 @@ def starting_point(
         v + jax.random.uniform(k, jnp.shape(v), v.dtype, -jitter, jitter)
         for v, k in zip(leaves, keys, strict=True)
     ]
-    candidate = jax.tree_util.tree_unflatten(tree, moved)
-    ok = jnp.isfinite(_potential(problem, candidate))
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), candidate, centre)
+    return jax.tree_util.tree_unflatten(tree, moved), centre
+
+
+def _starting_info(problem: Problem, key: jax.Array, start: Start | None) -> ParamInfo:
+    """:func:`starting_point` with its potential energy and gradient, for NUTS's init.
+
+    The point is the one :func:`starting_point` picks. Its potential and gradient are
+    computed in a loop of at most two passes (the candidate, then the centre if the
+    candidate's potential is not finite) whose body holds the program's only copy of the
+    model's gradient outside the trajectory, so the chain program compiles the model's
+    gradient twice (here and in the leapfrog step) instead of three times plus a forward
+    pass.
+    """
+    candidate, centre = _candidate(problem, key, start)
+    value_and_grad = jax.value_and_grad(partial(_potential, problem))
+
+    def pass_(carry: tuple[jax.Array, Any, jax.Array, Any]) -> Any:
+        i = carry[0]
+        z = jax.tree_util.tree_map(lambda a, b: jnp.where(i == 0, a, b), candidate, centre)
+        pe, grad = value_and_grad(z)
+        return i + 1, z, pe, grad
+
+    def again(carry: tuple[jax.Array, Any, jax.Array, Any]) -> jax.Array:
+        i, _, pe, _ = carry
+        return (i == 0) | ((i == 1) & ~jnp.isfinite(pe))
+
+    dtype = jax.tree_util.tree_leaves(centre)[0].dtype
+    first = (jnp.zeros((), jnp.int32), candidate, jnp.zeros((), dtype), centre)
+    _, z, pe, grad = jax.lax.while_loop(again, pass_, first)
+    return ParamInfo(z, pe, grad)
 
 
 def _one_chain(
@@ -250,10 +286,10 @@ def _one_chain(
     compiled program, so a fit compiles one program for its chains.
     """
     init_key, key = jax.random.split(key)
-    z0 = starting_point(problem, init_key, start)
+    info = _starting_info(problem, init_key, start)
     init_kernel, sample_kernel = hmc(potential_fn=partial(_potential, problem), algo=settings.algo)
     state = init_kernel(
-        z0,
+        info,
         settings.warmup,
         dense_mass=settings.dense_mass,
         target_accept_prob=settings.target_accept,

@@ -312,7 +312,7 @@ def model_sites(spec: ModelSpec, design: Design) -> dict[str, Site]:
                 )
         return jnp.zeros(())
 
-    jax.make_jaxpr(run)(jax.random.PRNGKey(0))
+    jax.make_jaxpr(lambda: run(jax.random.PRNGKey(0)))()  # the key traced: no eager compile
     if key is not None:
         while len(_SITES) >= _MAX_SITES:
             del _SITES[next(iter(_SITES))]

@@ -120,7 +120,7 @@ def expected_kpi(
                 spec,
                 design,
                 train_periods,
-                {k: jnp.asarray(v[i : i + chunk_size]) for k, v in samples.items()},
+                {k: jax.device_put(v[i : i + chunk_size]) for k, v in samples.items()},
             )
         )
         for i in range(0, n, chunk_size)
@@ -185,7 +185,7 @@ def predict(
     flat = fitted.flat_samples()
     mu = expected_kpi(spec, flat, design, n_train, chunk_size)[:, window]
 
-    kpi_params = {k: jnp.asarray(v) for k, v in flat.items() if k.startswith("kpi/")}
+    kpi_params = {k: jax.device_put(v) for k, v in flat.items() if k.startswith("kpi/")}
     draws = np.asarray(_noisy(spec, jax.random.PRNGKey(seed), kpi_params, jnp.asarray(mu)))
     scale = float(train.scalings.kpi.scale)
     return Prediction(dates=design.dates[window], mean=mu * scale, draws=draws * scale)

@@ -85,7 +85,7 @@ def totals_of(
         [
             np.asarray(a)
             for a in _totals_chunk(
-                spec, design, {k: jnp.asarray(v[i : i + chunk_size]) for k, v in samples.items()}
+                spec, design, {k: jax.device_put(v[i : i + chunk_size]) for k, v in samples.items()}
             )
         ]
         for i in range(0, n, chunk_size)

@@ -108,7 +108,7 @@ def plan_response(fitted: FittedMMM, batch_size: int = 256) -> PlanResponse:
     training design (they depend on training-window sums for share and ROI effects).
     """
     spec, design = fitted.spec, fitted.design
-    samples = {k: jnp.asarray(v) for k, v in fitted.flat_samples().items()}
+    samples = {k: jax.device_put(v) for k, v in fitted.flat_samples().items()}
     kpi_scale = design.scalings.kpi.scale
 
     def coef(p: dict[str, Array]) -> Array:

@@ -104,7 +104,7 @@ def draw_chunks(
     for start in range(0, n, size):
         stop = min(start + size, n)
         idx = np.concatenate([np.arange(start, stop), np.full(size - (stop - start), start)])
-        yield start, {k: jnp.asarray(v[idx]) for k, v in samples.items()}
+        yield start, {k: jax.device_put(v[idx]) for k, v in samples.items()}
 
 
 def component_draws(

@@ -169,7 +169,7 @@ def adstock_curves(fitted: FittedMMM, level: float = 0.9) -> pl.DataFrame:
     for group in media_groups(fitted.spec):
         prefix = f"{group.prefix}/adstock/"
         params = {
-            k[len(prefix) :]: jnp.asarray(v) for k, v in samples.items() if k.startswith(prefix)
+            k[len(prefix) :]: jax.device_put(v) for k, v in samples.items() if k.startswith(prefix)
         }
         weights = np.asarray(
             jax.vmap(jax.vmap(group.spec.adstock.weights))(params)

@@ -14,6 +14,7 @@ from mmm.datasets import simulate
 from mmm.modeling import ModelSpec, design_for, fit
 from mmm.modeling import _mcmc as mcmc
 from mmm.modeling import _programs as programs
+from mmm.modeling._fit import prng_key
 from mmm.modeling._mcmc import (
     INIT_JITTER,
     ChainSettings,
@@ -189,3 +190,55 @@ def test_warmup_tree_depth_reaches_the_kernel_and_sampling_keeps_its_depth(
 def test_fit_rejects_a_warmup_tree_depth_below_one(small_ds) -> None:
     with pytest.raises(ValueError, match="warmup_tree_depth"):
         fit(ModelSpec.default(small_ds), small_ds, warmup_tree_depth=0, progress_bar=False)
+
+
+def test_a_cold_fit_compiles_one_program_per_stage(small_ds, compile_counter) -> None:
+    """One program per stage, no eager op compiling in between.
+
+    On a cold start every eager op (``jnp.asarray`` of a host array, a cast, a PRNG key)
+    compiles a small program of its own (36 in a cold fit of the example and its
+    decomposition before). Now: the scaling, the trend column, the Fourier terms and the
+    event windows of the design, the chains, the constrained draws, the contributions.
+    """
+    from mmm.results import contributions
+
+    spec = ModelSpec.default(small_ds)
+    jax.clear_caches()
+    programs.forget_loaded()
+    with compile_counter() as counter:
+        fitted = fit(spec, small_ds, chains=2, draws=10, tune=10, seed=0)
+        frame = contributions(fitted)
+    assert counter["n"] == 7
+    assert frame.height > 0
+
+
+def test_the_fits_key_is_jax_prng_key() -> None:
+    for seed in (0, 1, 12345, 2**31, 2**32 - 1, 2**32, 2**40 + 7):
+        ours, theirs = np.asarray(prng_key(seed)), np.asarray(jax.random.PRNGKey(seed))
+        assert ours.dtype == theirs.dtype
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_the_chains_start_is_starting_point_with_its_potential_and_gradient(problem) -> None:
+    """``_starting_info`` (one gradient in the program) picks ``starting_point``'s point."""
+    spec, design = problem
+    sites = model_sites(spec, design)
+    shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
+    cold = mcmc.cold_start(shapes, design.kpi.dtype)
+    # jitted, as in the chain program (NumPyro's argument checks would raise eagerly)
+    potential = jax.jit(jax.value_and_grad(lambda z: mcmc._potential(problem, z)))
+    info_of = jax.jit(lambda k, s: mcmc._starting_info(problem, k, s))
+    point_of = jax.jit(lambda k, s: starting_point(problem, k, s))
+    wild = cold._replace(jitter=np.asarray(1e30, design.kpi.dtype))  # never a finite potential
+    for start, centre in ((cold, False), (wild, True)):
+        key = jax.random.PRNGKey(5)
+        info, point = info_of(key, start), point_of(key, start)
+        pe, grad = potential(point)
+        assert np.isfinite(float(info.potential_energy))
+        np.testing.assert_allclose(info.potential_energy, pe, rtol=1e-5)
+        for name in point:
+            np.testing.assert_array_equal(info.z[name], point[name])
+            np.testing.assert_allclose(info.z_grad[name], grad[name], rtol=1e-4, atol=1e-5)
+        if centre:  # the candidate was thrown away for the prior means
+            for name, value in prior_centre(spec, design, start).items():
+                np.testing.assert_allclose(info.z[name], value, rtol=1e-6)
