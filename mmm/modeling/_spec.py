@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import equinox as eqx
-import jax.numpy as jnp
+import jax
 import numpy as np
 import numpyro.distributions as dist
 
@@ -57,9 +57,8 @@ def spend_share_effect(dataset: MMMDataSet, media_share: float = 0.5) -> Contrib
     if not 0 < media_share <= 1:
         raise ValueError(f"media_share={media_share!r} is not valid: pass a float in (0, 1]")
     totals = np.asarray(dataset.to_arrays().spend, dtype=np.float64).sum(axis=0)
-    return ContributionEffect(
-        share=dist.HalfNormal(jnp.asarray(media_share * totals / totals.sum()))
-    )
+    scale = np.asarray(media_share * totals / totals.sum(), jax.dtypes.canonicalize_dtype(float))
+    return ContributionEffect(share=dist.HalfNormal(jax.device_put(scale)))  # no eager compile
 
 
 def _check_channels(
