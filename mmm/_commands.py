@@ -117,7 +117,7 @@ def eda(args: argparse.Namespace) -> int:
             print(f"Contract check of {source}: FAILED\n{err}", file=sys.stderr)
             return 1
     print(f"EDA of {source}: {dataset.summary()}")
-    report = analysis.report(dataset, folds=args.folds)
+    report = analysis.report(dataset, folds=args.folds, value_per_kpi=args.value_per_kpi)
     print(report)
     if args.out is not None:
         written = analysis.write_report(report, args.out)

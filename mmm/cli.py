@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import pathlib
 import sys
 from collections.abc import Sequence
@@ -167,6 +168,13 @@ def _parser() -> argparse.ArgumentParser:
     explore.add_argument(
         "--folds", type=int, default=5, help="rolling-origin folds of the ridge CV (default 5)"
     )
+    explore.add_argument(
+        "--value-per-kpi",
+        type=_positive_number,
+        default=1.0,
+        help="money value of one KPI unit (e.g. revenue per conversion) for the quick ROI; "
+        "default 1 (a KPI that is money)",
+    )
     explore.set_defaults(run="eda")
     _add_run_parsers(commands)
     examples = commands.add_parser("examples", help="list the bundled example datasets")
@@ -190,3 +198,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: pass a finite number > 0")
+    return value

@@ -253,6 +253,27 @@ def test_eda_example_writes_tables_and_plots(
     assert (out / "report.txt").read_text().startswith("EDA report: passed")
 
 
+def test_eda_values_a_kpi_for_the_quick_roi(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--value-per-kpi``: the quick ROI is the value of the KPI per unit of spend."""
+    from mmm import eda
+    from mmm.datasets import load_example
+
+    args = ["eda", "--example", "plr_small_business", "--folds", "3"]
+    assert main([*args, "--value-per-kpi", "4"]) == 0
+    printed = capsys.readouterr().out
+    assert "ridge ROI, OLS ROI, one sales valued at 4):" in printed
+    ds = load_example("plr_small_business")
+    plain = eda.report(ds, folds=3).ridge.channels()
+    for channel, roi in zip(plain["channel"], plain["roi"], strict=True):
+        line = next(row for row in printed.splitlines() if row.strip().startswith(channel))
+        assert float(line.split()[-2]) == pytest.approx(4 * roi, rel=6e-3), channel  # 3 digits
+    for bad in ("0", "-1", "nan", "x"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([*args, "--value-per-kpi", bad])
+        assert exit_info.value.code == 2
+    assert "--value-per-kpi" in capsys.readouterr().err
+
+
 def test_eda_of_a_csv_that_breaks_the_contract_exits_1(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

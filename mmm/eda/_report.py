@@ -109,7 +109,9 @@ class EDAReport:
         lines += [
             f"  [{f.severity:>8}] {f.check} / {f.subject}: {f.message}" for f in self.findings
         ]
-        lines.append("  channels (spend share, zero share, VIF; ridge ROI, OLS ROI):")
+        value = self.ridge.value_per_kpi
+        valued = f", one {ds.kpi} valued at {value:g}" if value != 1.0 else ""
+        lines.append(f"  channels (spend share, zero share, VIF; ridge ROI, OLS ROI{valued}):")
         columns = {row["column"]: row for row in p.columns.iter_rows(named=True)}
         vif = dict(zip(self.collinearity.vif["term"], self.collinearity.vif["vif"], strict=True))
         ridge = dict(zip(*self.ridge.channels().select("channel", "roi"), strict=True))
