@@ -182,6 +182,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_number(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: pass a finite number > 0")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``mmm`` command line; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -198,14 +209,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _positive_number(text: str) -> float:
-    """An argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r}: pass a finite number > 0")
-    return value

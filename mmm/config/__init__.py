@@ -16,6 +16,7 @@ from mmm.config._findings import (
     severity_counts,
     worst_severity,
 )
+from mmm.config._kpi_value import check_value_per_kpi
 from mmm.config._naming import (
     DATE_COLUMN,
     NAME_PATTERN,
@@ -31,6 +32,8 @@ from mmm.config._roles import Frequency, Role
 from mmm.config._schema import build_schema
 
 __all__ = [
+    # the value of one KPI unit
+    "check_value_per_kpi",
     # roles and frequencies
     "Role",
     "Frequency",

@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 from jaxtyping import Float
 
+from mmm.config import check_value_per_kpi
 from mmm.data import MMMDataSet
 from mmm.eda._design import (
     RegressionDesign,
@@ -191,13 +192,7 @@ def linear_baselines(
         >>> fits.ridge.r2 > 0.5, fits.ridge.transform_params["tv"]["adstock/alpha"]
         (True, 0.4)
     """
-    if isinstance(value_per_kpi, bool) or not (
-        isinstance(value_per_kpi, int | float) and np.isfinite(value_per_kpi) and value_per_kpi > 0
-    ):
-        raise ValueError(
-            f"value_per_kpi={value_per_kpi!r} is not valid: pass the money value of one KPI "
-            "unit, a finite float > 0 (1.0 when the KPI is money)"
-        )
+    value_per_kpi = check_value_per_kpi(value_per_kpi)
     features = resolve_features(dataset, spec) if features is None else features
     params = resolve_transform_params(features, transform_params)
     arrays = dataset.to_arrays()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ import jax
 import numpy as np
 import numpyro.distributions as dist
 
+from mmm.config import check_value_per_kpi
 from mmm.data import MMMDataSet
 from mmm.features import (
     AbstractBaseline,
@@ -133,16 +133,7 @@ class ModelSpec(eqx.Module):
     value_per_kpi: float = eqx.field(static=True, default=1.0)
 
     def __check_init__(self) -> None:
-        value = self.value_per_kpi
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not (math.isfinite(value) and value > 0)
-        ):
-            raise ValueError(
-                f"value_per_kpi={value!r} is not valid: pass the money value of one KPI unit, "
-                "a finite float > 0 (1.0 when the KPI is money)"
-            )
+        check_value_per_kpi(self.value_per_kpi)
         _check_channels(self.channels, self.media)
         if self.organic_names:
             _check_channels(self.organic_names, self.organic, "organic_names", "organic")

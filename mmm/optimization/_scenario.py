@@ -295,16 +295,16 @@ def evaluate_matrix(
     if horizon is None:
         draws = np.asarray(_steady(response, jnp.asarray(spend, dtype)), np.float64)
         return PlanEvaluation(
-            fitted.spec.channels,
-            spend,
-            None,
-            None,
-            draws,
-            None,
-            None,
-            None,
-            level,
-            fitted.spec.value_per_kpi,
+            channels=fitted.spec.channels,
+            spend=spend,
+            horizon=None,
+            dates=None,
+            channel_draws=draws,
+            in_horizon=None,
+            carry_over=None,
+            carry_in=None,
+            level=level,
+            value_per_kpi=fitted.spec.value_per_kpi,
         )
     flight, inherited = _flight(response, jnp.asarray(spend, dtype))
     per_period = np.asarray(flight, np.float64)

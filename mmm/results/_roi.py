@@ -26,6 +26,7 @@ import numpy as np
 import polars as pl
 from jaxtyping import Float
 
+from mmm.config import check_value_per_kpi
 from mmm.results._channels import WindowDraws
 from mmm.results._summary import summarize_draws
 
@@ -71,8 +72,7 @@ def channel_metrics(
     """
     if roi not in ("incremental", "attributed"):
         raise ValueError(f"roi={roi!r} is not valid: use 'incremental' or 'attributed'")
-    if not (np.isfinite(value_per_kpi) and value_per_kpi > 0):
-        raise ValueError(f"value_per_kpi={value_per_kpi!r} is not valid: pass a float > 0")
+    value_per_kpi = check_value_per_kpi(value_per_kpi)
     contribution = draws.incremental if roi == "incremental" else draws.attributed
     spend = draws.spend[None, :, :]
     return ChannelMetrics(
