@@ -1,7 +1,7 @@
 """Does the default spec sample cleanly? NUTS, 4 chains x (1000 + 1000), default settings.
 
 Run: ``python benchmarks/defaults.py`` (``--draws N --tune N`` to change the chain length).
-Sets 4 XLA host devices on the CPU (parallel chains). For the bundled PyMC-Marketing
+Chains run in parallel (on a CPU, one thread per chain). For the bundled PyMC-Marketing
 example (seeds 0-2) and ``simulate()`` data (5 and 10 channels, 156 weeks, both of the
 simulator's saturation families), fits ``ModelSpec.default(ds)`` with ``fit``'s defaults and
 prints the wall time of the fit (build + compile + sample), divergences, max R-hat and
@@ -18,16 +18,13 @@ import platform
 import time
 import warnings
 
+import jax
 import numpyro
 
-numpyro.set_host_device_count(4)
-
-import jax  # noqa: E402
-
-from mmm.data import MMMDataSet  # noqa: E402
-from mmm.datasets import load_example, simulate  # noqa: E402
-from mmm.modeling import ModelSpec, fit, to_variable  # noqa: E402
-from mmm.modeling._arviz import arviz  # noqa: E402
+from mmm.data import MMMDataSet
+from mmm.datasets import load_example, simulate
+from mmm.modeling import ModelSpec, fit, to_variable
+from mmm.modeling._arviz import arviz
 
 CASES: tuple[tuple[str, int, int, str], ...] = (
     ("pymc_marketing", 0, 0, ""),

@@ -85,7 +85,7 @@ from mmm.modeling import (
     starting_point,
 )
 
-TARGET_ACCEPT, DENSE_MASS, MAX_TREE_DEPTH = 0.98, True, 10  # mmm.fit's defaults
+TARGET_ACCEPT, DENSE_MASS, MAX_TREE_DEPTH = 0.9, True, 10  # mmm.fit's defaults
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Samplers and approximations side by side: time, ESS/s, R-hat, divergences, ROI error.
 
 Run: ``python benchmarks/samplers.py`` (``--draws N --tune N`` to change the MCMC length,
-``--quick`` for a short smoke run). Runs unchanged on CPU and GPU. Sets 4 XLA host devices
-on the CPU so that ``chain_method="parallel"`` has one device per chain.
+``--quick`` for a short smoke run). Runs unchanged on CPU and GPU; on a CPU the chains of
+``chain_method="parallel"`` run one thread each.
 
 For each dataset (the bundled PyMC-Marketing example; ``simulate()`` with 10 channels and
 156 weeks, whose true ROI is known) and each method it fits ``ModelSpec.default(ds)`` once
@@ -21,16 +21,13 @@ import platform
 import time
 import warnings
 
+import jax
+import numpy as np
 import numpyro
 
-numpyro.set_host_device_count(4)
-
-import jax  # noqa: E402
-import numpy as np  # noqa: E402
-
-from mmm.datasets import load_example, simulate  # noqa: E402
-from mmm.modeling import FittedMMM, ModelSpec, components, fit, to_variable  # noqa: E402
-from mmm.modeling._arviz import arviz  # noqa: E402
+from mmm.datasets import load_example, simulate
+from mmm.modeling import FittedMMM, ModelSpec, components, fit, to_variable
+from mmm.modeling._arviz import arviz
 
 
 def roi_per_draw(f: FittedMMM) -> np.ndarray:

@@ -18,7 +18,8 @@ Each library runs its **default recommended model** on the same data, with the s
 chains x (1000 warm-up + 1000 draws):
 
 - mmm: ``ModelSpec.default(dataset)`` and ``mmm.fit`` with its defaults (NUTS, dense mass,
-  4 chains in parallel on 4 XLA host devices).
+  4 chains in parallel, one thread each; 4 XLA host devices are set for PyMC-Marketing's
+  NumPyro sampler, and mmm does not use them).
 - PyMC-Marketing: ``pymc_marketing.mmm.multidimensional.MMM`` as in its getting-started
   example: ``GeometricAdstock(l_max=8)``, ``LogisticSaturation()``, ``yearly_seasonality=2``,
   the dataset's controls, default priors and scaling; ``fit(chains=4, draws, tune,
@@ -64,7 +65,7 @@ from typing import Any
 
 import numpyro
 
-numpyro.set_host_device_count(4)
+numpyro.set_host_device_count(4)  # PyMC's NumPyro sampler runs one chain per device
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402

@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import argparse
 
-import numpyro
+import numpy as np
+from numpyro.diagnostics import effective_sample_size, split_gelman_rubin
 
-numpyro.set_host_device_count(4)  # before JAX starts: parallel chains on CPU
-
-import numpy as np  # noqa: E402
-from numpyro.diagnostics import effective_sample_size, split_gelman_rubin  # noqa: E402
-
-from mmm.datasets import load_example  # noqa: E402
-from mmm.modeling import ModelSpec, fit  # noqa: E402
+from mmm.datasets import load_example
+from mmm.modeling import ModelSpec, fit
 
 CASES = ("pymc_marketing", "plr_small_business", "plr_medium_business")
 

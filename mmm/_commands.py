@@ -141,9 +141,6 @@ def _finish(result: RunResult) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    import numpyro
-
-    numpyro.set_host_device_count(4)  # parallel chains on CPU; before any JAX computation
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataContractWarning)  # listed in the report
         progress = Progress(len(STAGES) + 1, enabled=not args.quiet)
@@ -165,9 +162,6 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def fit(args: argparse.Namespace) -> int:
-    import numpyro
-
-    numpyro.set_host_device_count(4)
     try:
         config = load_config(args.config) if args.config else RunConfig()
     except ConfigError as err:
@@ -195,9 +189,6 @@ def fit(args: argparse.Namespace) -> int:
 
 
 def optimize(args: argparse.Namespace) -> int:
-    import numpyro
-
-    numpyro.set_host_device_count(4)
     try:
         replanned = replan(
             args.fitted,

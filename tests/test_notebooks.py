@@ -5,7 +5,7 @@ interpreter, with ``MMM_NOTEBOOK_QUICK=1`` (each notebook's first code cell deri
 short chains from it), ``JAX_PLATFORMS=cpu`` and ``MPLBACKEND=Agg`` in the kernel's
 environment and ``notebooks/`` as its working directory. Any cell error fails the test.
 The kernel is a separate process: the in-process JAX settings of ``conftest.py`` do not
-apply to it, so the notebooks set up JAX themselves (``numpyro.set_host_device_count``).
+apply to it (the notebooks need no JAX setup of their own: chains run in parallel threads).
 
 The notebooks share one JAX compilation cache per test session (with a fixed
 ``PYTHONHASHSEED``, without which the cache keys differ between kernels), so a program

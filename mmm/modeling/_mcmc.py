@@ -15,9 +15,11 @@ The transition kernel is NumPyro's own (:func:`numpyro.infer.hmc.hmc`: NUTS or H
 dual-averaging step size and windowed mass-matrix adaptation); only the loop around it is
 ours: warm-up with :func:`jax.lax.fori_loop`, draws collected with :func:`jax.lax.scan`.
 
-Chains run ``vectorized`` (``vmap`` on one device), ``parallel`` (``shard_map`` over a
-mesh of devices, each running its share of the chains vectorized) or ``sequential`` (one
-compiled single-chain program called per chain).
+Chains run ``vectorized`` (``vmap`` on one device), ``sequential`` (one compiled
+single-chain program called per chain) or ``parallel``: on a CPU, that single-chain program
+called for every chain at once, each from its own thread (XLA:CPU runs a program in its
+caller's thread, so the chains share the cores); on accelerators, ``shard_map`` over a mesh
+of devices, each running its share of the chains vectorized.
 
 Where the chains start is an argument too (:class:`Start`: a value for every latent site,
 a flag saying which were given, the jitter), so a warm start (``fit(..., init=...)``) and
@@ -32,6 +34,7 @@ import datetime as dt
 import math
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, NamedTuple, cast
 
@@ -49,7 +52,7 @@ from numpyro.infer.util import ParamInfo, constrain_fn, potential_energy
 from mmm.features import Design
 from mmm.modeling._compile import CompilerOptions, jitted
 from mmm.modeling._model import mmm_model, model_sites
-from mmm.modeling._programs import run_cached
+from mmm.modeling._programs import compiled_program, run_cached
 from mmm.modeling._spec import ModelSpec
 
 __all__ = [
@@ -419,6 +422,45 @@ def _program(
     return cast(tuple[dict[str, jax.Array], ChainStats], out)
 
 
+def _chains_in_threads() -> bool:
+    """Whether ``parallel`` chains run in threads (on a CPU) rather than over a device mesh."""
+    return jax.default_backend() == "cpu"
+
+
+def _concurrent(
+    problem: Problem, start: Start, key: jax.Array, index: np.ndarray, settings: ChainSettings
+) -> tuple[dict[str, jax.Array], ChainStats]:
+    """Every chain at once on a CPU: one compiled single-chain program, one thread per chain.
+
+    XLA:CPU runs a program in the thread that calls it, so chains called from threads run
+    side by side on the machine's cores (JAX releases the GIL while a program runs). One
+    device is enough: no ``numpyro.set_host_device_count``, and no SPMD partitioning in the
+    compile (a single-chain program compiles in about 0.3 s less than the same chains
+    ``shard_map``-ed over 4 host devices, and samples as fast; docs/benchmarks.md). Chain
+    ``c`` runs exactly what ``sequential`` runs for it, so the draws are the same.
+    """
+    chains = len(index)
+
+    def args(c: int) -> tuple[Any, ...]:
+        return (problem, start, key, index[c : c + 1])
+
+    program = compiled_program(
+        "run_vectorized",
+        _run_vectorized,
+        args(0),
+        settings.compiler_options,
+        settings=settings,
+        total=chains,
+    )
+    with ThreadPoolExecutor(max_workers=chains, thread_name_prefix="mmm-chain") as pool:
+        runs = list(pool.map(lambda c: jax.block_until_ready(program(args(c))), range(chains)))
+    # on the host: an eager jnp.concatenate would compile a program per output shape
+    return cast(
+        tuple[dict[str, jax.Array], ChainStats],
+        jax.tree_util.tree_map(lambda *parts: np.concatenate(parts), *runs),
+    )
+
+
 def run_chains(
     spec: ModelSpec,
     design: Design,
@@ -438,7 +480,8 @@ def run_chains(
             draws (up to floating-point reassociation).
         chains: number of chains.
         settings: the sampler's static settings.
-        chain_method: ``"parallel"``, ``"vectorized"`` or ``"sequential"``.
+        chain_method: ``"parallel"`` (threads on a CPU, a device mesh elsewhere),
+            ``"vectorized"`` or ``"sequential"``.
         start: where the chains start (:func:`warm_start`); ``None``: :func:`cold_start`.
 
     Returns:
@@ -460,7 +503,9 @@ def run_chains(
         _PROGRESS.update(label=label, compiling=True)
     _PROGRESS["bar"] = bar
     try:
-        if chain_method == "parallel":
+        if chain_method == "parallel" and _chains_in_threads():
+            out = _concurrent(problem, start, key, index, settings)
+        elif chain_method == "parallel":
             devices = _parallel_devices(chains)
             mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
             out = _program(

@@ -31,6 +31,7 @@ unreadable file or a switched-off compilation cache all fall back to ordinary tr
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.metadata
@@ -57,6 +58,7 @@ __all__ = [
     "program_key",
     "run_exported",
     "run_cached",
+    "compiled_program",
     "forget_loaded",
 ]
 
@@ -73,6 +75,10 @@ MAX_LOADED = 32
 _LOADED: dict[str, Callable[..., Any]] = {}
 """Programs loaded or exported in this process, by key (the compiled callable), least
 recently used first."""
+
+_COMPILED: dict[str, Any] = {}
+"""Programs compiled ahead of time in this process (:func:`compiled_program`), by key,
+least recently used first."""
 
 _UNEXPORTABLE: set[str] = set()
 """Keys whose export failed in this process: traced the ordinary way from then on."""
@@ -240,31 +246,51 @@ def run_exported(
         The outputs, or ``None`` when there is no cache or the program cannot be exported;
         the caller then runs its ordinary jitted path.
     """
-    directory = program_dir()
-    if key is None or directory is None or key in _UNEXPORTABLE:
+    if key is None:
         return None
     call = _LOADED.pop(key, None)
     if call is None:
-        path = directory / f"{key}{SUFFIX}"
-        try:
-            from jax import export
-        except ImportError:  # pragma: no cover - jax always ships it
-            return None
-        exported = _read(path)
+        exported = _exported(key, fn, arrays, mesh)
         if exported is None:
-            try:
-                exported = export.export(jax.jit(fn, **_shardings(mesh)))(*arrays)
-                blob = exported.serialize()
-            except Exception:  # host callbacks, unstable custom calls, no flatbuffers
-                _log.debug("program %s not exported", key, exc_info=True)
-                _UNEXPORTABLE.add(key)
-                return None
-            _write(path, blob)
+            return None
         call = _caller(exported, mesh, compiler_options)
-    _LOADED[key] = call  # most recently used last
-    while len(_LOADED) > MAX_LOADED:
-        del _LOADED[next(iter(_LOADED))]
+    _hold(_LOADED, key, call)
     return call(*arrays)
+
+
+def _exported(
+    key: str | None, fn: Callable[..., Any], arrays: Sequence[Any], mesh: Mesh | None
+) -> Any | None:
+    """The exported program of ``key``: read from disk, else traced, exported and written.
+
+    ``None`` when there is no program cache or ``fn`` cannot be exported.
+    """
+    directory = program_dir()
+    if key is None or directory is None or key in _UNEXPORTABLE:
+        return None
+    try:
+        from jax import export
+    except ImportError:  # pragma: no cover - jax always ships it
+        return None
+    path = directory / f"{key}{SUFFIX}"
+    exported = _read(path)
+    if exported is None:
+        try:
+            exported = export.export(jax.jit(fn, **_shardings(mesh)))(*arrays)
+            blob = exported.serialize()
+        except Exception:  # host callbacks, unstable custom calls, no flatbuffers
+            _log.debug("program %s not exported", key, exc_info=True)
+            _UNEXPORTABLE.add(key)
+            return None
+        _write(path, blob)
+    return exported
+
+
+def _hold(held: dict[str, Any], key: str, value: Any) -> None:
+    """Keep ``value`` as the most recently used entry of ``held``, at most MAX_LOADED."""
+    held[key] = value
+    while len(held) > MAX_LOADED:
+        del held[next(iter(held))]
 
 
 def _on_one_device(array: Any) -> Any:
@@ -303,28 +329,102 @@ def run_cached(
         **static: keyword arguments of ``fn`` that are static (hashable, with a
             reproducible ``repr``).
     """
-    dynamic, rest = eqx.partition(args, eqx.is_array)
-    leaves, tree = jax.tree_util.tree_flatten(dynamic)
-    if mesh is None:
-        leaves = [_on_one_device(leaf) for leaf in leaves]
-    if options is None:
-        options = compiler_options(compile_mode())
-    settings = (tuple(sorted(static.items())), options)
-    key = program_key(name, rest, leaves, settings, 1 if mesh is None else mesh.size)
-
-    def inputs(arrays: Sequence[Any]) -> Any:
-        return eqx.combine(jax.tree_util.tree_unflatten(tree, list(arrays)), rest)
-
-    def flat(*arrays: jax.Array) -> Any:
-        return fn(*inputs(arrays), **static)
-
-    out = run_exported(key, flat, leaves, mesh, options)
+    split = _Split.of(name, fn, args, mesh, options, static)
+    out = run_exported(split.key, split.flat, split.leaves, mesh, split.options)
     if out is not None:
         return out
-    return jitted(fn, options)(*inputs(leaves), **static)
+    return jitted(fn, split.options)(*split.inputs(split.leaves), **static)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Split:
+    """A call ``fn(*args, **static)`` split into its flat array arguments and the rest."""
+
+    fn: Callable[..., Any]
+    static: dict[str, Any]
+    tree: Any
+    rest: Any
+    leaves: list[Any]
+    options: CompilerOptions
+    key: str | None
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        mesh: Mesh | None,
+        options: CompilerOptions | None,
+        static: dict[str, Any],
+    ) -> _Split:
+        dynamic, rest = eqx.partition(args, eqx.is_array)
+        leaves, tree = jax.tree_util.tree_flatten(dynamic)
+        if mesh is None:
+            leaves = [_on_one_device(leaf) for leaf in leaves]
+        if options is None:
+            options = compiler_options(compile_mode())
+        settings = (tuple(sorted(static.items())), options)
+        key = program_key(name, rest, leaves, settings, 1 if mesh is None else mesh.size)
+        return cls(fn, static, tree, rest, leaves, options, key)
+
+    def inputs(self, arrays: Sequence[Any]) -> Any:
+        """The arguments again, from flat arrays."""
+        return eqx.combine(jax.tree_util.tree_unflatten(self.tree, list(arrays)), self.rest)
+
+    def flat(self, *arrays: jax.Array) -> Any:
+        """``fn`` of flat arrays (what is traced and exported)."""
+        return self.fn(*self.inputs(arrays), **self.static)
+
+
+def compiled_program(
+    name: str,
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    options: CompilerOptions | None = None,
+    **static: Any,
+) -> Callable[[tuple[Any, ...]], Any]:
+    """``fn(*args, **static)`` compiled ahead of time for one device, not run.
+
+    For callers that run one program on many argument values at once from several threads
+    (the chains of a ``parallel`` fit on a CPU): a lazily compiled :func:`jax.jit` called
+    from several threads at once could compile it once per thread. The program comes from
+    the traced-program cache where it can (as in :func:`run_cached`), and the compiled
+    executable is held in this process by the same key, so a second fit of the same
+    structure compiles and traces nothing. A call whose key cannot be computed (a static
+    part that names an object address) is traced and compiled again at every call.
+
+    Args:
+        name: the program's name (one key namespace per function).
+        fn: a pure module-level function, as for :func:`run_cached`.
+        args: example positional arguments: only their structure, shapes and dtypes count.
+        options: XLA options; ``None``: those of the compile mode in force.
+        **static: keyword arguments of ``fn`` that are static.
+
+    Returns:
+        A function of ``args`` (same structure and shapes, any values) that runs the
+        compiled program on the first device and returns ``fn``'s outputs.
+    """
+    split = _Split.of(name, fn, args, None, options, static)
+    compiled = _COMPILED.pop(split.key, None) if split.key is not None else None
+    if compiled is None:
+        exported = _exported(split.key, split.flat, split.leaves, None)
+        program = split.flat if exported is None else exported.call
+        opts = dict(split.options) or None
+        compiled = jax.jit(program, compiler_options=opts).lower(*split.leaves).compile()
+    if split.key is not None:
+        _hold(_COMPILED, split.key, compiled)
+
+    def call(values: tuple[Any, ...]) -> Any:
+        dynamic, _ = eqx.partition(values, eqx.is_array)
+        leaves = jax.tree_util.tree_leaves(dynamic)
+        return compiled(*[_on_one_device(leaf) for leaf in leaves])
+
+    return call
 
 
 def forget_loaded() -> None:
     """Drop the programs held in this process (tests: force a read from disk)."""
     _LOADED.clear()
+    _COMPILED.clear()
     _UNEXPORTABLE.clear()

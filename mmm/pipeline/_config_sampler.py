@@ -70,7 +70,7 @@ class SamplerConfig:
     draws: int = 1000
     tune: int = 1000
     seed: int = 0
-    target_accept: float = 0.98
+    target_accept: float = 0.9
     dense_mass: bool = True
     max_tree_depth: int = 10
     warmup_tree_depth: int = 7

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import equinox as eqx
 import jax
 import jax.numpy as jnp
@@ -78,6 +80,79 @@ def test_chain_methods_give_the_same_chains(problem) -> None:
         np.testing.assert_array_equal(stats.num_steps, stats_ref.num_steps)
     first = next(iter(z_ref))
     assert not np.allclose(z_ref[first][0], z_ref[first][1])  # chains differ
+
+
+def test_parallel_chains_on_a_cpu_run_the_sequential_program_at_once(
+    problem, compile_counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a CPU, ``parallel`` calls one compiled single-chain program from a thread per chain.
+
+    So its draws are exactly those of ``sequential`` (the same program on the same keys), it
+    compiles one program however many chains there are, and the chains run in threads.
+    """
+    spec, design = problem
+    key = jax.random.PRNGKey(11)
+    short = SHORT._replace(warmup=10, draws=5)
+    jax.clear_caches()
+    programs.forget_loaded()
+    threads: set[str] = set()
+    compiled_run = programs.compiled_program
+
+    def watched(*args, **kwargs):
+        program = compiled_run(*args, **kwargs)
+
+        def call(values):
+            threads.add(threading.current_thread().name)
+            return program(values)
+
+        return call
+
+    monkeypatch.setattr(mcmc, "compiled_program", watched)
+    with compile_counter() as compiled:
+        z, stats = run_chains(spec, design, key, 3, short, "parallel")
+    assert compiled["n"] == 1
+    assert len(threads) == 3
+    assert all(t.startswith("mmm-chain") for t in threads)
+    z_seq, stats_seq = run_chains(spec, design, key, 3, short, "sequential")
+    for name in z_seq:
+        np.testing.assert_array_equal(np.asarray(z[name]), np.asarray(z_seq[name]), err_msg=name)
+    np.testing.assert_array_equal(stats.num_steps, stats_seq.num_steps)
+    # A second run of the same structure compiles and traces nothing.
+    monkeypatch.setattr(mcmc, "_one_chain", _fail_if_traced)
+    other = jax.random.PRNGKey(12)
+    with compile_counter() as compiled:
+        run_chains(spec, design, other, 3, short, "parallel")
+    assert compiled["n"] == 0
+
+
+def _fail_if_traced(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the chain was traced again")
+
+
+def test_parallel_chains_on_a_device_mesh_give_the_same_chains(
+    problem, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The accelerator path (``shard_map`` over devices), run on the 4 host CPU devices."""
+    spec, design = problem
+    monkeypatch.setattr(mcmc, "_chains_in_threads", lambda: False)
+    key = jax.random.PRNGKey(3)
+    short = SHORT._replace(warmup=0, draws=3)
+    z, stats = run_chains(spec, design, key, 2, short, "parallel")
+    z_seq, stats_seq = run_chains(spec, design, key, 2, short, "sequential")
+    for name in z_seq:
+        np.testing.assert_allclose(z[name], z_seq[name], rtol=1e-3, atol=1e-4, err_msg=name)
+    np.testing.assert_array_equal(stats.num_steps, stats_seq.num_steps)
+
+
+def test_auto_runs_chains_in_parallel_on_one_cpu_device(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No ``numpyro.set_host_device_count`` needed: threads share the cores."""
+    from mmm.modeling._fit import _chain_method
+
+    monkeypatch.setattr(jax, "local_device_count", lambda *a, **k: 1)
+    assert jax.default_backend() == "cpu"
+    assert _chain_method("auto", 4) == "parallel"
+    assert _chain_method("auto", 1) == "vectorized"
+    assert _chain_method("sequential", 4) == "sequential"
 
 
 def test_chain_c_uses_the_c_th_split_of_the_key(problem) -> None:

@@ -35,6 +35,7 @@ def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> pathlib.Pa
     """An empty program folder, nothing held in memory (restored afterwards)."""
     monkeypatch.setattr(programs, "program_dir", lambda: tmp_path)
     monkeypatch.setattr(programs, "_LOADED", {})
+    monkeypatch.setattr(programs, "_COMPILED", {})
     monkeypatch.setattr(programs, "_UNEXPORTABLE", set())
     return tmp_path
 
@@ -75,6 +76,7 @@ def test_a_new_process_loads_the_program_instead_of_tracing(
     assert file.stat().st_size > 0
     # As in a new process: nothing in memory. Tracing the chain (or exporting) now fails.
     programs._LOADED.clear()
+    programs._COMPILED.clear()
     monkeypatch.setattr(mcmc, "_one_chain", _fail)
     monkeypatch.setattr(export, "export", _fail)
     z2, stats2 = run_chains(spec, design, key, 2, SHORT, "parallel")
@@ -102,6 +104,7 @@ def test_constrained_draws_of_parallel_chains_load_from_disk(
     problem, fresh: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec, design = problem
+    monkeypatch.setattr(mcmc, "_chains_in_threads", lambda: False)  # as on 2 accelerators
     z, _ = run_chains(spec, design, jax.random.PRNGKey(4), 2, SHORT, "parallel")
     flat = jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), z)  # on the mesh
     assert len(next(iter(flat.values())).sharding.device_set) == 2
@@ -117,6 +120,7 @@ def test_constrained_draws_of_parallel_chains_load_from_disk(
     monkeypatch.undo()
     monkeypatch.setattr(programs, "program_dir", lambda: fresh)
     programs._LOADED.clear()
+    programs._COMPILED.clear()
     monkeypatch.setattr(mcmc, "_constrained_draws", _fail)
     monkeypatch.setattr(export, "export", _fail)
     loaded = mcmc.constrained_draws(spec, design, flat)
@@ -136,6 +140,7 @@ def test_an_unreadable_file_is_exported_again(problem, fresh: pathlib.Path) -> N
     (file,) = _files(fresh)
     file.write_bytes(b"not an exported program")
     programs._LOADED.clear()
+    programs._COMPILED.clear()
     z2, _ = run_chains(spec, design, key, 1, settings, "sequential")
     for name in z:
         np.testing.assert_array_equal(z2[name], z[name], err_msg=name)
@@ -185,3 +190,44 @@ def test_memory_holds_the_most_recently_used_programs(
         np.testing.assert_array_equal(out["y"], 2.0 * np.arange(n))
     assert list(programs._LOADED) == ["key1", "key3"]
     assert len(_files(fresh)) == 3  # on disk all stay
+
+
+def _affine(x: jax.Array, scale: float, *, shift: float) -> dict[str, jax.Array]:
+    return {"y": scale * x + shift}
+
+
+def test_a_compiled_program_runs_other_values_and_loads_from_disk(
+    fresh: pathlib.Path, monkeypatch: pytest.MonkeyPatch, compile_counter
+) -> None:
+    """Compiled once ahead of time; new values reuse it; a new process loads it."""
+    x = jnp.arange(4.0)
+    program = programs.compiled_program("affine", _affine, (x, 3.0), shift=1.0)
+    assert len(_files(fresh)) == 1  # exported, not run
+    ones = jnp.ones(4)
+    with compile_counter() as compiled:
+        out = program((ones, 3.0))
+        again = programs.compiled_program("affine", _affine, (x, 3.0), shift=1.0)((x, 3.0))
+    assert compiled["n"] == 0
+    np.testing.assert_array_equal(out["y"], np.full(4, 4.0))
+    np.testing.assert_array_equal(again["y"], 3.0 * np.arange(4.0) + 1.0)
+    # Static values are part of the key: another scale is another program.
+    other = programs.compiled_program("affine", _affine, (x, 2.0), shift=1.0)((x, 2.0))
+    np.testing.assert_array_equal(other["y"], 2.0 * np.arange(4.0) + 1.0)
+    assert len(_files(fresh)) == 2
+    # As in a new process: loaded from disk, neither traced nor exported.
+    programs.forget_loaded()
+    monkeypatch.setattr(export, "export", _fail)
+    loaded = programs.compiled_program("affine", _affine, (x, 3.0), shift=1.0)((x, 3.0))
+    np.testing.assert_array_equal(loaded["y"], again["y"])
+
+
+def test_a_compiled_program_without_a_key_is_traced(fresh: pathlib.Path) -> None:
+    marker = object()  # its repr names an address: no reproducible key
+
+    def fn(x: jax.Array, tag: object) -> dict[str, jax.Array]:
+        return {"y": x + 1.0}
+
+    program = programs.compiled_program("tagged", fn, (jnp.zeros(2), marker))
+    np.testing.assert_array_equal(program((jnp.ones(2), marker))["y"], np.full(2, 2.0))
+    assert _files(fresh) == []
+    assert programs._COMPILED == {}
