@@ -16,10 +16,10 @@ dual-averaging step size and windowed mass-matrix adaptation); only the loop aro
 ours: warm-up with :func:`jax.lax.fori_loop`, draws collected with :func:`jax.lax.scan`.
 
 Chains run ``vectorized`` (``vmap`` on one device), ``sequential`` (one compiled
-single-chain program called per chain) or ``parallel``: on a CPU, that single-chain program
-called for every chain at once, each from its own thread (calls from several threads run
-side by side on XLA:CPU, so the chains share the cores); on accelerators, ``shard_map`` over a mesh
-of devices, each running its share of the chains vectorized.
+single-chain program called per chain) or ``parallel``: on a CPU, that single-chain
+program called for every chain at once, each from its own thread (XLA:CPU runs calls from
+several threads side by side, so the chains share the cores); on accelerators,
+``shard_map`` over a mesh of devices, each running its share of the chains vectorized.
 
 Where the chains start is an argument too (:class:`Start`: a value for every latent site,
 a flag saying which were given, the jitter), so a warm start (``fit(..., init=...)``) and
@@ -432,17 +432,17 @@ def _concurrent(
 ) -> tuple[dict[str, jax.Array], ChainStats]:
     """Every chain at once on a CPU: one compiled single-chain program, one thread per chain.
 
-    XLA:CPU runs a program whose entry computation its cost analysis finds cheap (a
-    while loop's body counts once: the sampler's whole chain is one loop) in the thread
-    that calls it, and any other program on its own thread pool; either way calls from
-    several threads run side by side on the machine's cores (JAX releases the GIL while a
-    program runs). Measured on 2 cores: 4 chains of the example 1.24 s in threads against
-    2.46 s one after another; 12 channels x 520 weeks, 4 x (100 + 100), 16.2 s against
-    30.7-44.5 s. One
-    device is enough: no ``numpyro.set_host_device_count``, and no SPMD partitioning in the
-    compile (a single-chain program compiles in about 0.3 s less than the same chains
-    ``shard_map``-ed over 4 host devices, and samples as fast; docs/benchmarks.md). Chain
-    ``c`` runs exactly what ``sequential`` runs for it, so the draws are the same.
+    XLA:CPU runs a program whose entry computation its cost analysis finds cheap (a while
+    loop's body counts once: the sampler's whole chain is one loop) in the thread that
+    calls it, and any other program on its own thread pool; either way calls from several
+    threads run side by side on the machine's cores (JAX releases the GIL while a program
+    runs). Measured on 2 cores: 4 chains of the example 1.24 s in threads against 2.46 s
+    one after another; 12 channels x 520 weeks, 4 x (100 + 100), 16.2 s against 30.7-44.5 s.
+
+    One device is enough: no ``numpyro.set_host_device_count``, and no SPMD partitioning
+    in the compile (a single-chain program compiles in about 0.3 s less than the same
+    chains ``shard_map``-ed over 4 host devices, and samples as fast; docs/benchmarks.md).
+    Chain ``c`` runs exactly what ``sequential`` runs for it, so the draws are the same.
     """
     chains = len(index)
 
