@@ -40,6 +40,7 @@ from mmm.modeling._fitted import FitInfo, FittedMMM
 from mmm.modeling._mcmc import (
     ChainSettings,
     Start,
+    chains_in_threads,
     constrained_draws,
     latent_supports,
     run_chains,
@@ -149,7 +150,7 @@ def _chain_method(requested: ChainMethod, chains: int) -> str:
     """``auto``: ``parallel`` on a CPU (threads) or with a device per chain, else ``vectorized``."""
     if requested != "auto":
         return requested
-    if chains > 1 and (jax.default_backend() == "cpu" or jax.local_device_count() >= chains):
+    if chains > 1 and (chains_in_threads() or jax.local_device_count() >= chains):
         return "parallel"
     return "vectorized"
 

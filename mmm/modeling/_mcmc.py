@@ -68,6 +68,7 @@ __all__ = [
     "starting_point",
     "constrained_draws",
     "run_chains",
+    "chains_in_threads",
 ]
 
 INIT_JITTER = 0.5
@@ -422,27 +423,34 @@ def _program(
     return cast(tuple[dict[str, jax.Array], ChainStats], out)
 
 
-def _chains_in_threads() -> bool:
+def chains_in_threads() -> bool:
     """Whether ``parallel`` chains run in threads (on a CPU) rather than over a device mesh."""
     return jax.default_backend() == "cpu"
 
 
-def _concurrent(
-    problem: Problem, start: Start, key: jax.Array, index: np.ndarray, settings: ChainSettings
+def _chain_by_chain(
+    problem: Problem,
+    start: Start,
+    key: jax.Array,
+    index: np.ndarray,
+    settings: ChainSettings,
+    chain_method: str,
 ) -> tuple[dict[str, jax.Array], ChainStats]:
-    """Every chain at once on a CPU: one compiled single-chain program, one thread per chain.
+    """One compiled single-chain program called per chain, in turn or all at once.
 
-    XLA:CPU runs a program whose entry computation its cost analysis finds cheap (a while
-    loop's body counts once: the sampler's whole chain is one loop) in the thread that
-    calls it, and any other program on its own thread pool; either way calls from several
-    threads run side by side on the machine's cores (JAX releases the GIL while a program
-    runs). Measured on 2 cores: 4 chains of the example 1.24 s in threads against 2.46 s
-    one after another; 12 channels x 520 weeks, 4 x (100 + 100), 16.2 s against 30.7-44.5 s.
+    ``sequential`` calls it for one chain after another; ``parallel`` (on a CPU) for every
+    chain at once, each call from its own thread. XLA:CPU runs a program whose entry
+    computation its cost analysis finds cheap (a while loop's body counts once: the
+    sampler's whole chain is one loop) in the thread that calls it, and any other program
+    on its own thread pool; either way calls from several threads run side by side on the
+    machine's cores (JAX releases the GIL while a program runs). Measured on 2 cores: 4
+    chains of the example 1.24 s in threads against 2.46 s one after another; 12 channels
+    x 520 weeks, 4 x (100 + 100), 16.2 s against 30.7-44.5 s.
 
     One device is enough: no ``numpyro.set_host_device_count``, and no SPMD partitioning
     in the compile (a single-chain program compiles in about 0.3 s less than the same
     chains ``shard_map``-ed over 4 host devices, and samples as fast; docs/benchmarks.md).
-    Chain ``c`` runs exactly what ``sequential`` runs for it, so the draws are the same.
+    Both methods call the same compiled program, so chain ``c``'s draws are the same.
     """
     chains = len(index)
 
@@ -457,8 +465,15 @@ def _concurrent(
         settings=settings,
         total=chains,
     )
-    with ThreadPoolExecutor(max_workers=chains, thread_name_prefix="mmm-chain") as pool:
-        runs = list(pool.map(lambda c: jax.block_until_ready(program(args(c))), range(chains)))
+
+    def run(c: int) -> Any:
+        return jax.block_until_ready(program(args(c)))
+
+    if chain_method == "sequential":
+        runs = [run(c) for c in range(chains)]
+    else:
+        with ThreadPoolExecutor(max_workers=chains, thread_name_prefix="mmm-chain") as pool:
+            runs = list(pool.map(run, range(chains)))
     # on the host: an eager jnp.concatenate would compile a program per output shape
     return cast(
         tuple[dict[str, jax.Array], ChainStats],
@@ -508,8 +523,8 @@ def run_chains(
         _PROGRESS.update(label=label, compiling=True)
     _PROGRESS["bar"] = bar
     try:
-        if chain_method == "parallel" and _chains_in_threads():
-            out = _concurrent(problem, start, key, index, settings)
+        if chain_method == "sequential" or (chain_method == "parallel" and chains_in_threads()):
+            out = _chain_by_chain(problem, start, key, index, settings, chain_method)
         elif chain_method == "parallel":
             devices = _parallel_devices(chains)
             mesh = Mesh(np.asarray(jax.devices()[:devices]), ("chain",))
@@ -522,18 +537,6 @@ def run_chains(
                 devices=devices,
                 total=chains,
             )
-        elif chain_method == "sequential":
-            runs = [
-                _program(
-                    _run_vectorized,
-                    "run_vectorized",
-                    (problem, start, key, index[c : c + 1]),
-                    settings,
-                    total=chains,
-                )
-                for c in range(chains)
-            ]
-            out = jax.tree_util.tree_map(lambda *parts: jnp.concatenate(parts), *runs)
         else:
             out = _program(
                 _run_vectorized,

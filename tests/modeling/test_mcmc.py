@@ -134,7 +134,7 @@ def test_parallel_chains_on_a_device_mesh_give_the_same_chains(
 ) -> None:
     """The accelerator path (``shard_map`` over devices), run on the 4 host CPU devices."""
     spec, design = problem
-    monkeypatch.setattr(mcmc, "_chains_in_threads", lambda: False)
+    monkeypatch.setattr(mcmc, "chains_in_threads", lambda: False)
     key = jax.random.PRNGKey(3)
     short = SHORT._replace(warmup=0, draws=3)
     z, stats = run_chains(spec, design, key, 2, short, "parallel")

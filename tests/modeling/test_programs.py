@@ -104,7 +104,7 @@ def test_constrained_draws_of_parallel_chains_load_from_disk(
     problem, fresh: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec, design = problem
-    monkeypatch.setattr(mcmc, "_chains_in_threads", lambda: False)  # as on 2 accelerators
+    monkeypatch.setattr(mcmc, "chains_in_threads", lambda: False)  # as on 2 accelerators
     z, _ = run_chains(spec, design, jax.random.PRNGKey(4), 2, SHORT, "parallel")
     flat = jax.tree_util.tree_map(lambda v: v.reshape(-1, *v.shape[2:]), z)  # on the mesh
     assert len(next(iter(flat.values())).sharding.device_set) == 2
