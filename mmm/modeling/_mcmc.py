@@ -43,6 +43,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import export
+from jax.flatten_util import ravel_pytree
 from jax.sharding import Mesh, PartitionSpec
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
@@ -248,33 +249,34 @@ def _candidate(
     return jax.tree_util.tree_unflatten(tree, moved), centre
 
 
-def _starting_info(problem: Problem, key: jax.Array, start: Start | None) -> ParamInfo:
-    """:func:`starting_point` with its potential energy and gradient, for NUTS's init.
+def _starting_info(
+    problem: Problem, key: jax.Array, start: Start | None
+) -> tuple[dict[str, jax.Array], jax.Array]:
+    """:func:`starting_point` and its potential energy, for NUTS's init (not its gradient).
 
-    The point is the one :func:`starting_point` picks. Its potential and gradient are
-    computed in a loop of at most two passes (the candidate, then the centre if the
-    candidate's potential is not finite) whose body holds the program's only copy of the
-    model's gradient outside the trajectory, so the chain program compiles the model's
-    gradient twice (here and in the leapfrog step) instead of three times plus a forward
-    pass.
+    The point is the one :func:`starting_point` picks. Its potential is computed in a loop
+    of at most two passes (the candidate, then the centre if the candidate's potential is
+    not finite). Its gradient is not computed: that would be a second copy of the model's
+    gradient in the chain program (the other is in the leapfrog step), about 0.45 s of a
+    first fit's compilation on 2 CPU cores. NUTS starts with a zero gradient instead
+    (:func:`_one_chain`).
     """
     candidate, centre = _candidate(problem, key, start)
-    value_and_grad = jax.value_and_grad(partial(_potential, problem))
+    potential = partial(_potential, problem)
 
-    def pass_(carry: tuple[jax.Array, Any, jax.Array, Any]) -> Any:
+    def pass_(carry: tuple[jax.Array, Any, jax.Array]) -> Any:
         i = carry[0]
         z = jax.tree_util.tree_map(lambda a, b: jnp.where(i == 0, a, b), candidate, centre)
-        pe, grad = value_and_grad(z)
-        return i + 1, z, pe, grad
+        return i + 1, z, potential(z)
 
-    def again(carry: tuple[jax.Array, Any, jax.Array, Any]) -> jax.Array:
-        i, _, pe, _ = carry
+    def again(carry: tuple[jax.Array, Any, jax.Array]) -> jax.Array:
+        i, _, pe = carry
         return (i == 0) | ((i == 1) & ~jnp.isfinite(pe))
 
     dtype = jax.tree_util.tree_leaves(centre)[0].dtype
-    first = (jnp.zeros((), jnp.int32), candidate, jnp.zeros((), dtype), centre)
-    _, z, pe, grad = jax.lax.while_loop(again, pass_, first)
-    return ParamInfo(z, pe, grad)
+    first = (jnp.zeros((), jnp.int32), candidate, jnp.zeros((), dtype))
+    _, z, pe = jax.lax.while_loop(again, pass_, first)
+    return z, pe
 
 
 def _one_chain(
@@ -287,13 +289,28 @@ def _one_chain(
     """Warm-up then ``settings.draws`` draws of one chain, in unconstrained space.
 
     The chain starts at :func:`starting_point`; the start is computed inside the
-    compiled program, so a fit compiles one program for its chains.
+    compiled program, so a fit compiles one program for its chains. NUTS runs on the
+    latent sites raveled into one vector (``jax.flatten_util.ravel_pytree``; unraveled
+    again for the draws): on a dict of sites, every step of NumPyro's trajectory and
+    adaptation code is repeated per site, and on 2 CPU cores the flat program of the
+    default model on ``plr_small_business`` (8 sites) compiles in about 0.2 s less.
+
+    The state NUTS starts from carries a zero gradient (:func:`_starting_info`). It only
+    enters the first half step of the leapfrogs that leave the start: every point a
+    leapfrog reaches gets its true gradient, so once the chain has left its start (the
+    first warm-up transition nearly always does, and warm-up draws are discarded) every
+    transition is NumPyro's exact one.
     """
     init_key, key = jax.random.split(key)
-    info = _starting_info(problem, init_key, start)
-    init_kernel, sample_kernel = hmc(potential_fn=partial(_potential, problem), algo=settings.algo)
+    z0, pe0 = _starting_info(problem, init_key, start)
+    flat, unravel = ravel_pytree(z0)
+
+    def potential(x: jax.Array) -> jax.Array:
+        return _potential(problem, unravel(x))
+
+    init_kernel, sample_kernel = hmc(potential_fn=potential, algo=settings.algo)
     state = init_kernel(
-        info,
+        ParamInfo(flat, pe0, jnp.zeros_like(flat)),
         settings.warmup,
         dense_mass=settings.dense_mass,
         target_accept_prob=settings.target_accept,
@@ -329,7 +346,7 @@ def _one_chain(
         return s, record(buffer, (s.z, stats_of(s)), row)
 
     _, (z, stats) = jax.lax.fori_loop(0, settings.warmup + settings.draws, step, (state, empty))
-    return z, stats
+    return jax.vmap(unravel)(z), stats
 
 
 def _chain_keys(key: jax.Array, chains: jax.Array, total: int) -> jax.Array:
