@@ -69,7 +69,10 @@ def main() -> None:
         print(json.dumps(_one(args.worker)))
         return
     head = ("end-to-end", "trace", "lower", "compile", "refit")
-    print(f"{'example':22s} " + " ".join(f"{h:>{w}s}" for h, w in zip(head, (10, 6, 6, 7, 6))))
+    print(
+        f"{'example':22s} "
+        + " ".join(f"{h:>{w}s}" for h, w in zip(head, (10, 6, 6, 7, 6), strict=True))
+    )
     for example in args.examples:
         for _ in range(args.repeats):
             with tempfile.TemporaryDirectory() as cache:
