@@ -227,11 +227,11 @@ def starting_point(
 
     The centre is the given start values where ``start.given`` says so, the prior means
     elsewhere; ``start=None`` is the cold start (prior means, :data:`INIT_JITTER`). A
-    jittered point whose potential is not finite falls back to the centre.
+    jittered point whose potential is not finite falls back to the centre. This is the
+    point the chain program starts from (:func:`_starting_info`, which also returns its
+    potential).
     """
-    candidate, centre = _candidate(problem, key, start)
-    ok = jnp.isfinite(_potential(problem, candidate))
-    return jax.tree_util.tree_map(lambda a, b: jnp.where(ok, a, b), candidate, centre)
+    return _starting_info(problem, key, start)[0]
 
 
 def _candidate(
@@ -254,12 +254,12 @@ def _starting_info(
 ) -> tuple[dict[str, jax.Array], jax.Array]:
     """:func:`starting_point` and its potential energy, for NUTS's init (not its gradient).
 
-    The point is the one :func:`starting_point` picks. Its potential is computed in a loop
-    of at most two passes (the candidate, then the centre if the candidate's potential is
-    not finite). Its gradient is not computed: that would be a second copy of the model's
-    gradient in the chain program (the other is in the leapfrog step), about 0.45 s of a
-    first fit's compilation on 2 CPU cores. NUTS starts with a zero gradient instead
-    (:func:`_one_chain`).
+    The point: the jittered candidate, or the centre if the candidate's potential is not
+    finite. Its potential comes from a loop of at most two passes (the candidate, then the
+    centre), so the program holds one forward pass of the model here. Its gradient is not
+    computed: that would be a second copy of the model's gradient in the chain program (the
+    other is in the leapfrog step), about 0.45 s of a first fit's compilation on 2 CPU
+    cores. NUTS starts with a zero gradient instead (:func:`_one_chain`).
     """
     candidate, centre = _candidate(problem, key, start)
     potential = partial(_potential, problem)
