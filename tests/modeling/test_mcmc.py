@@ -295,7 +295,7 @@ def test_the_fits_key_is_jax_prng_key() -> None:
 
 
 def test_the_chains_start_is_starting_point_with_its_potential(problem) -> None:
-    """The chain's start: its potential is the model's there; a wild jitter falls back to the centre."""
+    """The chain's start: the model's potential there; a wild jitter falls back to the centre."""
     spec, design = problem
     sites = model_sites(spec, design)
     shapes = {n: s.shape for n, s in sites.items() if s.kind == "sample" and not s.observed}
