@@ -11,8 +11,9 @@ script refits ``ModelSpec.default(ds)`` with other priors on the same share and 
 well each recovers the known true contributions:
 
 - ``halfnormal:S``: ``spend_share_effect(ds, media_share=S)`` (``halfnormal:0.5`` is the
-  default), ``HalfNormal(S w_c)``: prior mean ``0.8 S`` of the KPI from media;
-- ``gamma:K``: ``Gamma(K, K / (0.4 w_c))``: the default's prior mean ``0.4 w_c`` with no
+  default), ``HalfNormal(S w_c)``: prior mean ``0.8 S`` of the KPI from media (exactly
+  ``sqrt(2 / pi) S = 0.798 S``);
+- ``gamma:K``: ``Gamma(K, K / (0.4 w_c))``: mean ``0.4 w_c``, the default's (to 0.3%), with no
   mass at zero (shape ``K > 1``) and an exponential tail;
 - ``lognormal:SD``: ``LogNormal(log(0.4 w_c), SD)``: median ``0.4 w_c`` (as Meridian's ROI
   priors, a log-normal).

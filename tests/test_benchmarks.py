@@ -54,3 +54,43 @@ def test_every_benchmark_script_imports_and_prints_its_help() -> None:
         env={**os.environ, "JAX_PLATFORMS": "cpu", "MPLBACKEND": "Agg"},
     )
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+
+
+def test_share_prior_alternatives_keep_the_default_prior_mean() -> None:
+    """``benchmarks/share_prior.py`` compares priors centred where the default is.
+
+    Its conclusions (docs/benchmarks.md) rest on that: Gamma's mean and LogNormal's median
+    are ``0.4 w_c`` on channel ``c`` (``w_c`` its share of spend, recomputed here from the
+    raw spend), and the default ``HalfNormal(0.5 w_c)``'s mean is ``0.5 sqrt(2 / pi) w_c``
+    (0.3% below); ``halfnormal:S`` is ``spend_share_effect(ds, media_share=S)``.
+    """
+    import importlib.util
+
+    import numpy as np
+
+    from mmm.datasets import load_example
+    from mmm.modeling import spend_share_effect
+
+    spec = importlib.util.spec_from_file_location("share_prior", BENCHMARKS / "share_prior.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ds = load_example("plr_small_business")
+    spend = np.asarray(ds.to_arrays().spend, np.float64).sum(axis=0)
+    w = spend / spend.sum()
+    centres = {
+        "gamma:2": module.effect("gamma:2", ds).share.mean,
+        "gamma:5": module.effect("gamma:5", ds).share.mean,
+        "lognormal:1.0": np.exp(module.effect("lognormal:1.0", ds).share.loc),
+    }
+    for name, centre in centres.items():
+        np.testing.assert_allclose(np.asarray(centre), 0.4 * w, rtol=1e-5, err_msg=name)
+    half_normal_mean = np.sqrt(2 / np.pi)
+    for share in (0.5, 1.0):
+        prior = module.effect(f"halfnormal:{share}", ds).share
+        np.testing.assert_allclose(np.asarray(prior.scale), share * w, rtol=1e-5)
+        np.testing.assert_allclose(
+            np.asarray(prior.scale), np.asarray(spend_share_effect(ds, share).share.scale)
+        )
+        np.testing.assert_allclose(np.asarray(prior.mean), share * half_normal_mean * w, rtol=1e-5)
