@@ -9,7 +9,11 @@ for ``x: (time,)`` and ``w: (lag,)``, in the dtype of ``x``:
 * ``"shift"``: one zero-padded copy of ``x`` and ``L`` static slices of it, scaled and
   summed. ``O(T L)`` work that XLA fuses into one pass over the output, exact to the
   rounding of ``L`` multiply-adds; the fastest for short lags, but the program (and the
-  compile time of its gradient) grows with ``L``.
+  compile time of its gradient) grows with ``L``. Its derivative is its own JVP rule,
+  ``dy = shift(dx, w) + M(x) dw`` with ``M(x)`` the ``(T, L)`` lag matrix of ``x``, so that
+  reverse mode gets the weights' gradient as one product ``M(x)^T g`` instead of ``L``
+  slices, pads and reductions (the same numbers to rounding; the sampler's leapfrog step
+  about 10-30% faster on 2 CPU cores, docs/benchmarks.md).
 * ``"fft"``: zero-padded real FFTs of a power-of-two length ``>= T + L - 1`` (so nothing wraps
   around), ``O((T + L) log(T + L))`` work and a program whose size does not depend on ``L``.
   The rounding error is relative to the largest output, not to each element: about ``1e-7``
@@ -30,6 +34,7 @@ memory quadratic in the batch (2 GB for 2,000 series of 156 periods and 64 lags)
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Literal
 
 import jax
@@ -75,7 +80,7 @@ def choose_method(n_lags: int, backend: str | None = None) -> Literal["shift", "
     return "shift" if n_lags <= limit else "fft"
 
 
-def _shift(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " time"]:
+def _shifted_sum(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " time"]:
     n, n_lags = x.shape[0], w.shape[0]
     padded = jnp.pad(x, (n_lags - 1, 0))
     y = w[0] * x
@@ -83,6 +88,38 @@ def _shift(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " 
         start = n_lags - 1 - lag
         y = y + w[lag] * padded[start : start + n]
     return y
+
+
+def _lag_matrix(x: Float[Array, " time"], n_lags: int) -> Float[Array, "time lag"]:
+    """``m[t, l] = x[t - l]`` (0 before the series starts)."""
+    n = x.shape[0]
+    padded = jnp.pad(x, (n_lags - 1, 0))
+    starts = [n_lags - 1 - lag for lag in range(n_lags)]
+    return jnp.stack([padded[start : start + n] for start in starts], axis=1)
+
+
+@jax.custom_jvp
+def _shift(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " time"]:
+    return _shifted_sum(x, w)
+
+
+@_shift.defjvp
+def _shift_jvp(primals: tuple[Array, Array], tangents: tuple[Array, Array]) -> tuple[Array, Array]:
+    """The same derivative, written so that the weights' part is one matrix product.
+
+    ``y`` is linear in ``x`` and in ``w``: ``dy = shift(dx, w) + M(x) dw`` with ``M(x)`` the
+    ``(time, lag)`` lag matrix of ``x``. Reverse mode transposes ``M(x) dw`` into one
+    product ``M(x)^T g`` where the plain shifted sum transposes into ``L`` slices, pads
+    and reductions: on 2 CPU cores the sampler's leapfrog step (the gradient with respect
+    to the adstock parameters, ``x`` being data) ran about 10-30% faster. The forward pass
+    is the shifted sum either way, so nothing of size ``time x lag`` is built outside a
+    derivative.
+    """
+    x, w = primals
+    dx, dw = tangents
+    y = _shifted_sum(x, w)
+    dy = _shifted_sum(dx, w) + _lag_matrix(x, w.shape[0]) @ dw
+    return y, dy
 
 
 def _fft(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " time"]:
@@ -97,7 +134,7 @@ def _fft(x: Float[Array, " time"], w: Float[Array, " lag"]) -> Float[Array, " ti
     return jnp.where(in_window > 0, y, y - jax.lax.stop_gradient(y))
 
 
-_KERNELS = {"shift": _shift, "fft": _fft}
+_KERNELS: dict[str, Callable[[Array, Array], Array]] = {"shift": _shift, "fft": _fft}
 
 
 @functools.partial(jax.jit, static_argnames=("method",))

@@ -483,6 +483,60 @@ def test_convolution_strategies_have_the_same_gradient(n: int, n_lags: int) -> N
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
+def ref_lag_sum_jacobians(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``dy_t / dx_s = w[t - s]`` and ``dy_t / dw_l = x[t - l]`` (0 outside), by loops."""
+    n, n_lags = len(x), len(w)
+    dx, dw = np.zeros((n, n)), np.zeros((n, n_lags))
+    for t in range(n):
+        for lag in range(n_lags):
+            if t - lag >= 0:
+                dx[t, t - lag] = w[lag]
+                dw[t, lag] = x[t - lag]
+    return dx, dw
+
+
+@pytest.mark.parametrize(("n", "n_lags"), [(1, 1), (7, 3), (6, 9)])
+def test_shifted_sum_derivatives_match_the_loop_jacobians(n: int, n_lags: int) -> None:
+    """The shifted sum's own JVP rule (its weights' part a lag-matrix product) is exact.
+
+    Forward and reverse mode, a Hessian (forward over reverse, as the Laplace fit takes
+    it) and a vmap over series, against Jacobians written as loops. ``L > T`` included.
+    """
+    rng = np.random.default_rng(n * 100 + n_lags)
+    with jax.enable_x64(True):
+        xs = rng.normal(size=(3, n)) * (rng.random((3, n)) > 0.3)
+        ws = rng.normal(size=(3, n_lags))
+        for x, w in zip(xs, ws, strict=True):
+            ref_dx, ref_dw = ref_lag_sum_jacobians(x, w)
+
+            def f(x: Any, w: Any) -> Any:
+                return adstock.convolve_lags(x, w, "shift")
+
+            for jac in (jax.jacfwd, jax.jacrev):
+                dx, dw = jax.jit(jac(f, (0, 1)))(jnp.asarray(x), jnp.asarray(w))
+                np.testing.assert_allclose(dx, ref_dx, rtol=1e-12, atol=1e-12)
+                np.testing.assert_allclose(dw, ref_dw, rtol=1e-12, atol=1e-12)
+            # 0.5 |y|^2 with y = A x = B w is quadratic: its Hessian blocks are J_a^T J_b.
+            hessian = jax.hessian(lambda x, w: 0.5 * jnp.sum(f(x, w) ** 2), (0, 1))(
+                jnp.asarray(x), jnp.asarray(w)
+            )
+            y = ref_lag_sum(x, w)
+            cross_xw = ref_dx.T @ ref_dw + np.array(  # d/dw (A(w)^T y): y enters A's entries
+                [[y[s + lag] if s + lag < n else 0.0 for lag in range(n_lags)] for s in range(n)]
+            )
+            np.testing.assert_allclose(hessian[0][0], ref_dx.T @ ref_dx, atol=1e-12)
+            np.testing.assert_allclose(hessian[1][1], ref_dw.T @ ref_dw, atol=1e-12)
+            np.testing.assert_allclose(hessian[0][1], cross_xw, atol=1e-12)
+        grads = jax.vmap(jax.grad(lambda x, w: jnp.sum(jnp.sin(f(x, w))), (0, 1)))(
+            jnp.asarray(xs), jnp.asarray(ws)
+        )
+        for i, (x, w) in enumerate(zip(xs, ws, strict=True)):
+            ref_dx, ref_dw = ref_lag_sum_jacobians(x, w)
+            g = np.cos(ref_lag_sum(x, w))
+            np.testing.assert_allclose(grads[0][i], ref_dx.T @ g, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(grads[1][i], ref_dw.T @ g, rtol=1e-12, atol=1e-12)
+
+
 def test_auto_strategy_threshold() -> None:
     assert adstock.choose_method(1, "cpu") == "shift"
     assert adstock.choose_method(16, "cpu") == "shift"
