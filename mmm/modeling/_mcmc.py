@@ -48,11 +48,12 @@ from jax.sharding import Mesh, PartitionSpec
 from numpyro import handlers
 from numpyro.distributions.transforms import biject_to
 from numpyro.infer.hmc import hmc
-from numpyro.infer.util import ParamInfo, constrain_fn, potential_energy
+from numpyro.infer.util import ParamInfo, constrain_fn
 
 from mmm.features import Design
 from mmm.modeling._compile import CompilerOptions, jitted
 from mmm.modeling._model import mmm_model, model_sites
+from mmm.modeling._potential import sampler_potential
 from mmm.modeling._programs import compiled_program, run_cached
 from mmm.modeling._spec import ModelSpec
 
@@ -190,8 +191,7 @@ def unlabelled(design: Design) -> Design:
 
 
 def _potential(problem: Problem, z: dict[str, jax.Array]) -> jax.Array:
-    spec, design = problem
-    return potential_energy(mmm_model, (spec, design, design.kpi), {}, z)
+    return sampler_potential(*problem, z)
 
 
 _PROGRESS: dict[str, Any] = {}
