@@ -2,19 +2,21 @@
 
 Run: ``python benchmarks/share_prior.py`` (``--priors`` to choose the priors, ``--presets``
 the PLR presets, ``--plr-dir DIR`` for the presets that are not bundled, ``--simulated N``
-for ``simulate()`` seeds 1..N, ``--draws N`` for the chain length).
+for ``simulate()`` seeds 1..N, ``--null N`` for the null-channel check on seeds 1..N,
+``--draws N`` for the chain length).
 
 mmm's default media effect is :func:`mmm.modeling.spend_share_effect`: each channel's mean
-contribution as a share of the mean KPI, ``share_c ~ HalfNormal(0.5 w_c)`` with ``w_c`` the
-channel's share of total spend (a prior mean of 40% of the KPI from media in total). This
-script refits ``ModelSpec.default(ds)`` with other priors on the same share and reports how
-well each recovers the known true contributions:
+contribution as a share of the mean KPI, ``share_c ~ Gamma(1.5, 1.5 / (0.4 w_c))`` with
+``w_c`` the channel's share of total spend (a prior mean of 40% of the KPI from media in
+total). This script refits ``ModelSpec.default(ds)`` with other priors on the same share
+and reports how well each recovers the known true contributions:
 
-- ``halfnormal:S``: ``spend_share_effect(ds, media_share=S)`` (``halfnormal:0.5`` is the
-  default), ``HalfNormal(S w_c)``: prior mean ``0.8 S`` of the KPI from media (exactly
-  ``sqrt(2 / pi) S = 0.798 S``);
-- ``gamma:K``: ``Gamma(K, K / (0.4 w_c))``: mean ``0.4 w_c``, the default's (to 0.3%), with no
-  mass at zero (shape ``K > 1``) and an exponential tail;
+- ``gamma:K``: ``spend_share_effect(ds, concentration=K)``, ``Gamma(K, K / (0.4 w_c))``:
+  mean ``0.4 w_c`` with no mass at zero for ``K > 1`` and an exponential tail
+  (``gamma:1.5`` is the default);
+- ``halfnormal:S``: ``HalfNormal(S w_c)``: prior mean ``0.8 S`` of the KPI from media
+  (exactly ``sqrt(2 / pi) S = 0.798 S``); ``halfnormal:0.5`` (the default until
+  2026-12-08) has the default's mean to 0.3%, with its mode at zero;
 - ``lognormal:SD``: ``LogNormal(log(0.4 w_c), SD)``: median ``0.4 w_c`` (as Meridian's ROI
   priors, a log-normal).
 
@@ -24,7 +26,10 @@ bundled as ``plr_medium_business``; ``growing``: 131 x 6 national and ``large``:
 national, read from the presets' folder given by ``--plr-dir``, see
 ``shared/data/plr/README.md``), and with ``--simulated N``, ``simulate(seed=s)`` for
 ``s = 1..N`` in three settings (Hill saturation with media 30% of the KPI, logistic with
-20%, Hill with 50%), 500 + 500 draws.
+20%, Hill with 50%), 500 + 500 draws. With ``--null N``: ``simulate_frame(seed=s,
+n_channels=4)`` plus a fifth paid channel whose spend does nothing, for ``s = 1..N``
+(500 + 500 draws): the posterior of its share of the KPI, which a prior with no mass at
+zero must still let fall far below the prior mean.
 
 Reported per dataset and prior (as ``benchmarks/vs_pymc_marketing.py``): ``total`` = mean
 over channels of ``|estimated total / true total - 1|``, ``weekly`` = ``sum |estimated -
@@ -46,9 +51,10 @@ import jax.numpy as jnp
 import numpy as np
 import numpyro.distributions as dist
 import polars as pl
+import polars.selectors as cs
 
 from mmm.data import ColumnMapper, MMMDataSet
-from mmm.datasets import load_example, load_example_truth, simulate
+from mmm.datasets import load_example, load_example_truth, simulate, simulate_frame
 from mmm.modeling import FittedMMM, ModelSpec, fit, spend_share_effect
 from mmm.modeling._effects import AbstractMediaEffect, ContributionEffect
 from mmm.results import contributions
@@ -71,11 +77,11 @@ def effect(name: str, ds: MMMDataSet) -> AbstractMediaEffect:
     """The media effect named ``family:parameter`` (see the module docstring)."""
     family, _, value = name.partition(":")
     parameter = float(value)
-    if family == "halfnormal":
-        return spend_share_effect(ds, media_share=parameter)
-    mean = jnp.asarray(0.4 * spend_weights(ds), jnp.float32)
     if family == "gamma":
-        return ContributionEffect(share=dist.Gamma(parameter, parameter / mean))
+        return spend_share_effect(ds, concentration=parameter)
+    if family == "halfnormal":
+        return ContributionEffect(share=dist.HalfNormal(jnp.asarray(parameter * spend_weights(ds))))
+    mean = jnp.asarray(0.4 * spend_weights(ds), jnp.float32)
     if family == "lognormal":
         return ContributionEffect(share=dist.LogNormal(jnp.log(mean), parameter))
     raise ValueError(f"prior {name!r}: pass halfnormal:S, gamma:K or lognormal:SD")
@@ -136,17 +142,48 @@ def run(
         )
 
 
+def with_null_channel(seed: int) -> MMMDataSet:
+    """``simulate_frame(seed=seed, n_channels=4)`` plus a paid channel ``null`` with no effect.
+
+    Its spend is log-normal around the median channel's mean spend, off in about 30% of
+    the weeks, and independent of the KPI.
+    """
+    frame, _ = simulate_frame(n_channels=4, seed=seed)
+    spend = frame.select(cs.starts_with("spend__")).to_numpy()
+    rng = np.random.default_rng(100 + seed)
+    level = float(np.median(spend.mean(axis=0)))
+    null = level * rng.lognormal(0.0, 0.6, frame.height) * (rng.random(frame.height) > 0.3)
+    return MMMDataSet.from_frame(frame.with_columns(pl.Series("spend__null", null)), warn=False)
+
+
+def run_null(seed: int, priors: list[str], draws: int) -> None:
+    """Where each prior puts a channel that does nothing: its share of the KPI."""
+    ds = with_null_channel(seed)
+    index = ds.channels.index("null")
+    for prior in priors:
+        spec = ModelSpec.default(ds, effect=effect(prior, ds))
+        fitted = fit(spec, ds, draws=draws, tune=draws, seed=1, progress_bar=False)
+        share = np.asarray(fitted.samples["media/share"])[..., index].ravel()
+        low, high = np.quantile(share, [0.05, 0.95])
+        prior_mean = 0.4 * spend_weights(ds)[index]
+        print(
+            f"null channel, seed {seed}: {prior:15s} prior mean {prior_mean:.2%}"
+            f", posterior mean {share.mean():.2%}, 90% interval [{low:.2%}, {high:.2%}], "
+            f"divergences {int(fitted.sample_stats['diverging'].sum())}",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--priors", nargs="+", default=["halfnormal:0.5", "halfnormal:1.0", "gamma:2"]
-    )
+    parser.add_argument("--priors", nargs="+", default=["gamma:1.5", "halfnormal:0.5", "gamma:2"])
     parser.add_argument(
         "--presets", nargs="*", default=["small", "medium"], choices=[*BUNDLED, *FROM_DIR]
     )
     parser.add_argument("--plr-dir", type=pathlib.Path, help="folder of the PLR preset files")
     parser.add_argument("--simulated", type=int, default=0, help="simulate() seeds 1..N")
     parser.add_argument("--draws", type=int, default=1000, help="warm-up and draws per chain")
+    parser.add_argument("--null", type=int, default=0, help="null-channel seeds 1..N")
     args = parser.parse_args()
     print(f"# {platform.processor() or platform.machine()}, jax {jax.__version__}")
     head = ("dataset", "media", "prior", "total", "weekly", "div", "steps", "fit s")
@@ -171,6 +208,8 @@ def main() -> None:
                 return ds, {c: truth.contributions[c].to_numpy() for c in truth.channels}
 
             run(f"simulate {seed} {saturation} {share}", load, args.priors, min(args.draws, 500))
+    for seed in range(1, args.null + 1):
+        run_null(seed, args.priors, min(args.draws, 500))
 
 
 if __name__ == "__main__":

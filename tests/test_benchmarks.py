@@ -61,8 +61,8 @@ def test_share_prior_alternatives_keep_the_default_prior_mean() -> None:
 
     Its conclusions (docs/benchmarks.md) rest on that: Gamma's mean and LogNormal's median
     are ``0.4 w_c`` on channel ``c`` (``w_c`` its share of spend, recomputed here from the
-    raw spend), and the default ``HalfNormal(0.5 w_c)``'s mean is ``0.5 sqrt(2 / pi) w_c``
-    (0.3% below); ``halfnormal:S`` is ``spend_share_effect(ds, media_share=S)``.
+    raw spend), ``gamma:1.5`` is the default ``spend_share_effect(ds)``, and
+    ``HalfNormal(0.5 w_c)``'s mean is ``0.5 sqrt(2 / pi) w_c`` (0.3% below).
     """
     import importlib.util
 
@@ -80,17 +80,18 @@ def test_share_prior_alternatives_keep_the_default_prior_mean() -> None:
     spend = np.asarray(ds.to_arrays().spend, np.float64).sum(axis=0)
     w = spend / spend.sum()
     centres = {
-        "gamma:2": module.effect("gamma:2", ds).share.mean,
+        "gamma:1.5": module.effect("gamma:1.5", ds).share.mean,
         "gamma:5": module.effect("gamma:5", ds).share.mean,
         "lognormal:1.0": np.exp(module.effect("lognormal:1.0", ds).share.loc),
     }
     for name, centre in centres.items():
         np.testing.assert_allclose(np.asarray(centre), 0.4 * w, rtol=1e-5, err_msg=name)
+    default = spend_share_effect(ds).share
+    gamma = module.effect("gamma:1.5", ds).share
+    np.testing.assert_allclose(np.asarray(gamma.concentration), np.asarray(default.concentration))
+    np.testing.assert_allclose(np.asarray(gamma.rate), np.asarray(default.rate))
     half_normal_mean = np.sqrt(2 / np.pi)
     for share in (0.5, 1.0):
         prior = module.effect(f"halfnormal:{share}", ds).share
         np.testing.assert_allclose(np.asarray(prior.scale), share * w, rtol=1e-5)
-        np.testing.assert_allclose(
-            np.asarray(prior.scale), np.asarray(spend_share_effect(ds, share).share.scale)
-        )
         np.testing.assert_allclose(np.asarray(prior.mean), share * half_normal_mean * w, rtol=1e-5)

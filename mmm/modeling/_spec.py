@@ -31,7 +31,14 @@ from mmm.features import (
 from mmm.modeling._effects import AbstractMediaEffect, ContributionEffect, ROIEffect
 from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood
 
-__all__ = ["ModelSpec", "SPEC_FORMAT_VERSION", "default_l_max", "spend_share_effect"]
+__all__ = [
+    "DEFAULT_MEDIA_SHARE",
+    "DEFAULT_SHARE_CONCENTRATION",
+    "ModelSpec",
+    "SPEC_FORMAT_VERSION",
+    "default_l_max",
+    "spend_share_effect",
+]
 
 SPEC_FORMAT_VERSION = 2
 """Version of :meth:`ModelSpec.to_dict`'s layout; bumped on incompatible changes."""
@@ -39,26 +46,54 @@ SPEC_FORMAT_VERSION = 2
 _RESERVED = frozenset({"media", "kpi"})
 
 
-def spend_share_effect(dataset: MMMDataSet, media_share: float = 0.5) -> ContributionEffect:
-    """Contribution-share priors in proportion to each channel's share of total spend.
+DEFAULT_MEDIA_SHARE = 0.4
+"""Prior mean of the share of the KPI that paid media explain (:func:`spend_share_effect`)."""
 
-    ``share_c ~ HalfNormal(media_share * spend_c / sum(spend))``: a priori the media
-    explain about ``0.8 * media_share`` of the KPI in total (the mean of a half-normal is
-    ``0.8`` of its scale: 40% by default), split like the spend, i.e. the same prior ROI
-    for every channel (as LightweightMMM's default). The data move each channel from there.
+DEFAULT_SHARE_CONCENTRATION = 1.5
+"""Gamma shape of :func:`spend_share_effect`'s per-channel share priors."""
+
+
+def spend_share_effect(
+    dataset: MMMDataSet,
+    media_share: float = DEFAULT_MEDIA_SHARE,
+    concentration: float = DEFAULT_SHARE_CONCENTRATION,
+) -> ContributionEffect:
+    r"""Contribution-share priors in proportion to each channel's share of total spend.
+
+    .. math:: \text{share}_c \sim \text{Gamma}\big(k,\ k / (m\, w_c)\big),
+        \qquad w_c = \frac{\sum_t \text{spend}_{c,t}}{\sum_{c', t} \text{spend}_{c',t}},
+
+    with ``m = media_share`` and ``k = concentration``: channel ``c``'s mean contribution
+    as a share of the mean KPI has prior mean ``m w_c``, so a priori the media explain
+    ``m`` of the KPI in total (40% by default), split like the spend, i.e. the same prior
+    ROI for every channel (as LightweightMMM's default). The prior's standard deviation is
+    ``1 / sqrt(k)`` of its mean (82% at ``k = 1.5``) and, for ``k > 1``, its density is zero
+    at zero: every paid channel does something, how much is the data's to say (as
+    Meridian's log-normal ROI priors). Against a ``HalfNormal`` of the same mean (the
+    previous default) on 36 simulated businesses it recovered the true contributions as
+    well and took about 7% fewer leapfrog steps; on the PLR presets its contribution
+    errors are 0.8-1.8 points higher on the small business and 1.6-2.9 points lower on the
+    medium one (``docs/benchmarks.md``, "the media-effect prior across businesses").
 
     Args:
         dataset: the training dataset.
-        media_share: scale of the total media share, in ``(0, 1]``.
+        media_share: prior mean of the total media share, in ``(0, 1]``.
+        concentration: the Gamma shape ``k > 0``: larger is more certain of ``m w_c``;
+            ``k <= 1`` puts the mode at zero.
 
     Raises:
-        ValueError: if ``media_share`` is out of range.
+        ValueError: if ``media_share`` or ``concentration`` is out of range.
     """
     if not 0 < media_share <= 1:
         raise ValueError(f"media_share={media_share!r} is not valid: pass a float in (0, 1]")
+    if not 0 < concentration < float("inf"):
+        raise ValueError(f"concentration={concentration!r} is not valid: pass a finite float > 0")
     totals = np.asarray(dataset.to_arrays().spend, dtype=np.float64).sum(axis=0)
-    scale = np.asarray(media_share * totals / totals.sum(), jax.dtypes.canonicalize_dtype(float))
-    return ContributionEffect(share=dist.HalfNormal(jax.device_put(scale)))  # no eager compile
+    dtype = jax.dtypes.canonicalize_dtype(float)
+    rate = np.asarray(concentration / (media_share * totals / totals.sum()), dtype)
+    shape = np.full_like(rate, concentration)
+    # device_put: the arguments are arrays already, so the constructor compiles nothing
+    return ContributionEffect(share=dist.Gamma(jax.device_put(shape), jax.device_put(rate)))
 
 
 def _check_channels(

@@ -189,8 +189,9 @@ class ModelConfig:
         organic: the same for organic series (``[model.organic.series.<name>]``).
         effect: ``"contribution"``, ``"roi"`` or ``"coefficient"`` (:data:`EFFECTS`);
             ``None``: contribution shares in proportion to spend (the default).
-        media_share: the scale of the total media share a priori, for ``"contribution"``
-            (``None``: 0.5, see :func:`~mmm.modeling.spend_share_effect`).
+        media_share: the prior mean of the share of the KPI that paid media explain in
+            total, for ``"contribution"`` (``None``: 0.4, see
+            :func:`~mmm.modeling.spend_share_effect`).
         roi_priors: per channel ROI prior (``effect = "roi"``), one family for all.
         default_roi_prior: the ROI prior of the other channels (``None``:
             :class:`~mmm.modeling.ROIEffect`'s ``LogNormal(0.2, 0.9)``).
@@ -385,11 +386,10 @@ class ModelConfig:
 
     def _effect(self, dataset: MMMDataSet) -> AbstractMediaEffect:
         name = self.effect_name
-        if name is None:
-            return spend_share_effect(dataset)
-        if name == "contribution":
-            share = 0.5 if self.media_share is None else self.media_share
-            return spend_share_effect(dataset, share)
+        if name in (None, "contribution"):
+            if self.media_share is None:
+                return spend_share_effect(dataset)
+            return spend_share_effect(dataset, self.media_share)
         if name == "coefficient":
             return CoefficientEffect()
         if self.default_roi_prior is not None:

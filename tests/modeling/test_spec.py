@@ -1,5 +1,6 @@
 import dataclasses
 
+import jax
 import numpy as np
 import numpyro.distributions as dist
 import pytest
@@ -22,6 +23,7 @@ from mmm.modeling import (
     ROIEffect,
     StudentTLikelihood,
     default_l_max,
+    spend_share_effect,
 )
 
 
@@ -32,13 +34,42 @@ def test_default_spec_follows_the_dataset(small_ds, example_ds) -> None:
     assert all(m.adstock.l_max == default_l_max(small_ds.frequency) for m in spec.media)
     assert isinstance(spec.effect, ContributionEffect)
     assert all(isinstance(m.saturation, LogisticSaturation) for m in spec.media)
-    # Shares a priori in proportion to spend: scales 0.5 * spend share, summing to 0.5.
+    # Shares a priori in proportion to spend: Gamma(1.5) with means 0.4 * spend share, so
+    # the media explain 40% of the KPI a priori, and no mass at zero.
     spend = small_ds.frame.select([f"spend__{c}" for c in small_ds.channels]).to_numpy()
-    np.testing.assert_allclose(
-        np.asarray(spec.effect.share.scale), 0.5 * spend.sum(0) / spend.sum(), rtol=1e-5
-    )
+    prior = spec.effect.share
+    assert isinstance(prior, dist.Gamma)
+    np.testing.assert_allclose(np.asarray(prior.mean), 0.4 * spend.sum(0) / spend.sum(), rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(prior.concentration), 1.5)
+    assert float(np.asarray(prior.mean).sum()) == pytest.approx(0.4, rel=1e-5)
     example = ModelSpec.default(example_ds)
     assert [b.name for b in example.baseline] == ["intercept", "trend", "yearly", "events"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"media_share": 0.0}, "media_share"),
+        ({"media_share": 1.5}, "media_share"),
+        ({"concentration": 0.0}, "concentration"),
+        ({"concentration": float("inf")}, "concentration"),
+        ({"concentration": float("nan")}, "concentration"),
+    ],
+)
+def test_spend_share_effect_rejects_bad_arguments(small_ds, kwargs, named) -> None:
+    with pytest.raises(ValueError, match=named):
+        spend_share_effect(small_ds, **kwargs)
+
+
+def test_spend_share_effect_sets_the_prior_mean_and_spread(small_ds) -> None:
+    prior = spend_share_effect(small_ds, media_share=0.6, concentration=4.0).share
+    with jax.numpy_rank_promotion("allow"):  # NumPyro's sampler broadcasts implicitly
+        draws = np.asarray(prior.sample(jax.random.PRNGKey(0), (20_000,)))
+    spend = small_ds.frame.select([f"spend__{c}" for c in small_ds.channels]).to_numpy()
+    mean = 0.6 * spend.sum(0) / spend.sum()
+    np.testing.assert_allclose(draws.mean(0), mean, rtol=0.03)
+    np.testing.assert_allclose(draws.std(0), mean / 2.0, rtol=0.05)  # sd = mean / sqrt(k)
+    assert draws.min() > 0
 
 
 def test_default_spec_on_short_and_daily_data() -> None:

@@ -408,8 +408,11 @@ def test_other_effects(ds):
     assert isinstance(coefficient.effect, CoefficientEffect)
     shares = ModelConfig.from_dict({"media_share": 0.25}).build_spec(ds)
     np.testing.assert_allclose(
-        shares.effect.share.scale, spend_share_effect(ds, 0.25).share.scale, rtol=1e-6
+        shares.effect.share.rate, spend_share_effect(ds, 0.25).share.rate, rtol=1e-6
     )
+    assert float(np.asarray(shares.effect.share.mean).sum()) == pytest.approx(0.25, rel=1e-5)
+    contribution = ModelConfig.from_dict({"effect": "contribution"}).build_spec(ds)
+    np.testing.assert_allclose(contribution.effect.share.rate, spend_share_effect(ds).share.rate)
     roi = ModelConfig.from_dict(
         {"default_roi_prior": {"distribution": "Gamma", "concentration": 2, "rate": 2}}
     ).build_spec(ds)
