@@ -31,14 +31,7 @@ from mmm.features import (
 from mmm.modeling._effects import AbstractMediaEffect, ContributionEffect, ROIEffect
 from mmm.modeling._likelihood import AbstractLikelihood, NormalLikelihood
 
-__all__ = [
-    "DEFAULT_MEDIA_SHARE",
-    "DEFAULT_SHARE_CONCENTRATION",
-    "ModelSpec",
-    "SPEC_FORMAT_VERSION",
-    "default_l_max",
-    "spend_share_effect",
-]
+__all__ = ["ModelSpec", "SPEC_FORMAT_VERSION", "default_l_max", "spend_share_effect"]
 
 SPEC_FORMAT_VERSION = 2
 """Version of :meth:`ModelSpec.to_dict`'s layout; bumped on incompatible changes."""
@@ -46,17 +39,8 @@ SPEC_FORMAT_VERSION = 2
 _RESERVED = frozenset({"media", "kpi"})
 
 
-DEFAULT_MEDIA_SHARE = 0.4
-"""Prior mean of the share of the KPI that paid media explain (:func:`spend_share_effect`)."""
-
-DEFAULT_SHARE_CONCENTRATION = 1.5
-"""Gamma shape of :func:`spend_share_effect`'s per-channel share priors."""
-
-
 def spend_share_effect(
-    dataset: MMMDataSet,
-    media_share: float = DEFAULT_MEDIA_SHARE,
-    concentration: float = DEFAULT_SHARE_CONCENTRATION,
+    dataset: MMMDataSet, media_share: float = 0.4, concentration: float = 1.5
 ) -> ContributionEffect:
     r"""Contribution-share priors in proportion to each channel's share of total spend.
 
