@@ -160,12 +160,12 @@ def run_null(seed: int, priors: list[str], draws: int) -> None:
     """Where each prior puts a channel that does nothing: its share of the KPI."""
     ds = with_null_channel(seed)
     index = ds.channels.index("null")
+    prior_mean = 0.4 * spend_weights(ds)[index]
     for prior in priors:
         spec = ModelSpec.default(ds, effect=effect(prior, ds))
         fitted = fit(spec, ds, draws=draws, tune=draws, seed=1, progress_bar=False)
         share = np.asarray(fitted.samples["media/share"])[..., index].ravel()
         low, high = np.quantile(share, [0.05, 0.95])
-        prior_mean = 0.4 * spend_weights(ds)[index]
         print(
             f"null channel, seed {seed}: {prior:15s} prior mean {prior_mean:.2%}"
             f", posterior mean {share.mean():.2%}, 90% interval [{low:.2%}, {high:.2%}], "

@@ -79,15 +79,15 @@ def test_share_prior_alternatives_keep_the_default_prior_mean() -> None:
     ds = load_example("plr_small_business")
     spend = np.asarray(ds.to_arrays().spend, np.float64).sum(axis=0)
     w = spend / spend.sum()
+    gamma = module.effect("gamma:1.5", ds).share
     centres = {
-        "gamma:1.5": module.effect("gamma:1.5", ds).share.mean,
+        "gamma:1.5": gamma.mean,
         "gamma:5": module.effect("gamma:5", ds).share.mean,
         "lognormal:1.0": np.exp(module.effect("lognormal:1.0", ds).share.loc),
     }
     for name, centre in centres.items():
         np.testing.assert_allclose(np.asarray(centre), 0.4 * w, rtol=1e-5, err_msg=name)
     default = spend_share_effect(ds).share
-    gamma = module.effect("gamma:1.5", ds).share
     np.testing.assert_allclose(np.asarray(gamma.concentration), np.asarray(default.concentration))
     np.testing.assert_allclose(np.asarray(gamma.rate), np.asarray(default.rate))
     half_normal_mean = np.sqrt(2 / np.pi)
